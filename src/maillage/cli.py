@@ -1,0 +1,84 @@
+"""The ``maillage`` command.
+
+``maillage demo``      migrate, load the demo centre if the database is empty, serve it
+``maillage serve``     serve the application (waitress) — production entry point
+``maillage worker``    reserved for background jobs (later issues)
+``maillage generate``  scale data: ``--persons N``
+``maillage <django command>``  any Django management command (migrate, createsuperuser…)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup(defaults: dict[str, str] | None = None) -> None:
+    for key, value in (defaults or {}).items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maillage.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from django.core.management import call_command
+    from waitress import serve
+
+    from maillage.wsgi import application
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    serve(application, host=host, port=port, threads=threads, ident="maillage")
+
+
+DEMO_ENV = {
+    "MAILLAGE_DEBUG": "false",
+    "MAILLAGE_HTTPS": "false",
+    "MAILLAGE_REQUIRE_MFA": "false",
+    "MAILLAGE_EMAIL_BACKEND": "console",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"demo", "serve", "generate"}
+    if not argv or argv[0] not in commands:
+        _setup()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["maillage", *argv])
+        return
+    parser = argparse.ArgumentParser(prog="maillage")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the demo centre on this machine")
+    serve_p = sub.add_parser("serve", help="serve the application")
+    for p in (demo, serve_p):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--threads", type=int, default=8)
+    demo.add_argument("--no-serve", action="store_true", help="prepare the data and stop")
+    gen = sub.add_parser("generate", help="generate synthetic scale data")
+    gen.add_argument("--persons", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        _setup(DEMO_ENV)
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_demo")
+        print(f"\nMaillage (démo) : http://{args.host}:{args.port}/\n", flush=True)
+        if not args.no_serve:
+            _serve(args.host, args.port, args.threads)
+    elif args.command == "serve":
+        _setup()
+        _serve(args.host, args.port, args.threads)
+    elif args.command == "generate":
+        _setup()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("generate", persons=args.persons, seed=args.seed)

@@ -1,0 +1,41 @@
+"""Write the append-only access log. Every read and write of a person's record calls this."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from maillage.core.models import AccessEvent
+
+if TYPE_CHECKING:
+    from maillage.core.models import Member
+    from maillage.people.models import Person
+
+
+def log_event(
+    *,
+    action: str,
+    member: Member | None = None,
+    user: Any = None,
+    person: Person | None = None,
+    section: str = "",
+    obj: Any = None,
+    reason: str = "",
+    flagged: bool = False,
+) -> AccessEvent:
+    if user is None and member is not None:
+        user = member.user
+    structure_id = member.structure_id if member is not None else None
+    if structure_id is None and person is not None:
+        structure_id = person.structure_id
+    return AccessEvent.objects.create(
+        action=action,
+        actor_user=user if user is not None and getattr(user, "pk", None) else None,
+        actor_member=member,
+        structure_id=structure_id,
+        person=person,
+        section=section,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        reason=reason,
+        flagged=flagged,
+    )

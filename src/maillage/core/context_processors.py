@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from maillage.core.access import can
+from maillage.core.models import Member
+
+
+def current_member(request: HttpRequest) -> dict[str, Any]:
+    member = getattr(request, "member", None)
+    memberships: list[Member] = []
+    nav: dict[str, bool] = {}
+    if member is not None:
+        memberships = list(
+            Member.objects.active().filter(user_id=member.user_id).select_related("structure")
+        )
+        nav = {
+            "register": can(member, "register_person", member.structure),
+            "manage": can(member, "manage_members", member.structure),
+            "duplicates": can(member, "review_duplicates", member.structure),
+        }
+    return {"member": member, "memberships": memberships, "nav": nav}

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from maillage.people.choices import LANGUAGE_LABELS
+from maillage.people.models import Person
+
+register = template.Library()
+
+
+@register.filter
+def birth_date(person: Person) -> str:
+    """A partial date of birth in the current language: 12 mars 1985, mars 1985, 1985."""
+    value = person.birth_date
+    if value is None:
+        return _("unknown")
+    if value.month and value.day:
+        return formats.date_format(datetime.date(value.year, value.month, value.day), "j F Y")
+    if value.month:
+        return formats.date_format(datetime.date(value.year, value.month, 1), "F Y")
+    return str(value.year)
+
+
+@register.filter
+def language_names(codes: list[str]) -> str:
+    return ", ".join(str(LANGUAGE_LABELS.get(code, code)) for code in codes or [])
+
+
+@register.inclusion_tag("people/_status.html")
+def identity_status(person: Person) -> dict[str, object]:
+    return {"person": person}

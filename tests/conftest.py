@@ -1,0 +1,120 @@
+"""Personas: a member of the person's team, a member of another team, an outsider, and
+the person themself (healthchecks' alice/bob/charlie habit)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from maillage.core.models import Member, Structure, User
+from maillage.core.roles import Role, StructureKind
+from maillage.people.actions import do_register_person
+from maillage.people.models import Person
+
+
+def make_member(
+    structure: Structure, username: str, role: str = Role.RECEPTION, profession: str = "accueillant"
+) -> Member:
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, first_name=username.title(), last_name="Test"
+    )
+    return Member.objects.create(user=user, structure=structure, role=role, profession=profession)
+
+
+@pytest.fixture
+def centre(db) -> Structure:
+    return Structure.objects.create(name="Centre A", kind=StructureKind.CENTRE, is_care_team=True)
+
+
+@pytest.fixture
+def other_centre(db) -> Structure:
+    return Structure.objects.create(name="Centre B", kind=StructureKind.CENTRE)
+
+
+@pytest.fixture
+def reception(centre) -> Member:
+    return make_member(centre, "alice", Role.RECEPTION)
+
+
+@pytest.fixture
+def doctor(centre) -> Member:
+    return make_member(centre, "docteur", Role.GP, "medecin_generaliste")
+
+
+@pytest.fixture
+def admin_member(centre) -> Member:
+    return make_member(centre, "directrice", Role.ADMIN, "directeur")
+
+
+@pytest.fixture
+def other_member(other_centre) -> Member:
+    """A member of another team: sees nothing of centre A."""
+    return make_member(other_centre, "bob", Role.RECEPTION)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """An account with no structure and no record."""
+    return User.objects.create_user(username="charlie", password="pw-charlie")
+
+
+@pytest.fixture
+def person(reception) -> Person:
+    return do_register_person(
+        reception,
+        {
+            "birth_name": "DUPONT",
+            "given_names": "Marie Louise",
+            "sex": "F",
+            "birth_year": 1985,
+            "birth_month": 3,
+            "birth_day": 12,
+            "phone": "06 12 34 56 78",
+            "languages": ["fr"],
+        },
+    )
+
+
+@pytest.fixture
+def person_user(person) -> User:
+    """The person themself, with an account for their own space."""
+    user = User.objects.create_user(username="marie", password="pw-marie")
+    person.user = user
+    person.save(update_fields=["user"])
+    return user
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_reception(reception) -> Client:
+    return client_for(reception.user)
+
+
+@pytest.fixture
+def as_doctor(doctor) -> Client:
+    return client_for(doctor.user)
+
+
+@pytest.fixture
+def as_admin(admin_member) -> Client:
+    return client_for(admin_member.user)
+
+
+@pytest.fixture
+def as_other(other_member) -> Client:
+    return client_for(other_member.user)
+
+
+@pytest.fixture
+def as_outsider(outsider) -> Client:
+    return client_for(outsider)
+
+
+@pytest.fixture
+def as_person(person_user) -> Client:
+    return client_for(person_user)

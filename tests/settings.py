@@ -1,0 +1,21 @@
+"""Test overlay: fast hasher, in-memory e-mail, no MFA unless a test turns it on."""
+
+import os
+import tempfile
+
+os.environ.setdefault("MAILLAGE_DATA_DIR", os.path.join(tempfile.gettempdir(), "maillage-tests"))
+os.environ.setdefault("MAILLAGE_SECRET_KEY", "t" * 64)
+os.environ.setdefault("MAILLAGE_HTTPS", "false")
+os.environ.setdefault("MAILLAGE_REQUIRE_MFA", "false")
+os.environ.setdefault("MAILLAGE_EMAIL_BACKEND", "memory")
+
+from maillage.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
+LANGUAGE_CODE = "fr"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
