@@ -2,7 +2,6 @@
 
 ``maillage demo``      migrate, load the demo centre if the database is empty, serve it
 ``maillage serve``     serve the application (waitress) — production entry point
-``maillage worker``    reserved for background jobs (later issues)
 ``maillage generate``  scale data: ``--persons N``
 ``maillage <django command>``  any Django management command (migrate, createsuperuser…)
 """
@@ -21,15 +20,19 @@ def _setup(defaults: dict[str, str] | None = None) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _serve(host: str, port: int, threads: int) -> None:
     from django.core.management import call_command
     from waitress import serve
 
-    from maillage.wsgi import application
-
     call_command("collectstatic", interactive=False, verbosity=0)
+    from maillage.wsgi import application  # after collectstatic: whitenoise scans at start
+
     serve(application, host=host, port=port, threads=threads, ident="maillage")
 
 
@@ -70,7 +73,10 @@ def main(argv: list[str] | None = None) -> None:
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
-        print(f"\nMaillage (démo) : http://{args.host}:{args.port}/\n", flush=True)
+        from django.utils.translation import gettext as _
+
+        url = f"http://{args.host}:{args.port}/"
+        print("\n" + _("Maillage demo: %(url)s") % {"url": url} + "\n", flush=True)
         if not args.no_serve:
             _serve(args.host, args.port, args.threads)
     elif args.command == "serve":

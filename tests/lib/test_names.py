@@ -2,6 +2,7 @@ import pytest
 
 from maillage.lib.names import (
     deletion_keys,
+    match_score,
     name_similarity,
     normalize,
     phonetic,
@@ -112,12 +113,29 @@ def test_it_builds_prefixed_search_keys():
     assert "d:dupont" in keys
     assert "d:dupot" in keys
     assert "p:dup3" in keys
-    assert all(key[:2] in ("t:", "d:", "p:") for key in keys)
+    assert {"f:dup", "f:dupo", "f:dupon"} <= keys
+    assert "f:dupont" not in keys  # the whole token is the t: key
+    assert all(key[:2] in ("t:", "d:", "p:", "f:") for key in keys)
+
+
+def test_it_finds_a_name_from_its_beginning():
+    stored = search_keys("Dupont", "", "Marie")
+    assert query_keys("dupo")[0] & stored
+    assert query_keys("mar")[0] & stored
+    assert not query_keys("pont")[0] & stored
+
+
+def test_it_ranks_the_closest_name_first():
+    assert match_score("dupon", "DUPONT Susanne") > match_score("dupon", "DUONG Tu")
+    assert match_score("marie dupont", "DUPONT Marie") == 100.0
+    assert match_score("dupont marie", "DUPONT Marie Louise") < 100.0
+    assert match_score("dupomt", "DUPONT Marie") > match_score("dupomt", "DUPUIS Marie")
+    assert match_score("", "DUPONT") == 0.0
 
 
 def test_it_keeps_search_keys_compact_for_a_typical_person():
     keys = search_keys("Dupont", "Martin", "Marie Christine")
-    assert len(keys) <= 40
+    assert len(keys) <= 60
 
 
 def test_it_finds_accented_typo_and_phonetic_variants_through_shared_keys():

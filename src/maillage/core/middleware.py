@@ -5,11 +5,33 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 
 from maillage.core.models import Member
 from maillage.core.roles import CLINICAL_OR_SOCIAL_ROLES
 
 SESSION_KEY = "maillage_member_id"
+
+
+class FrenchFirstLocaleMiddleware:
+    """French unless the user chose another language (cookie set by the language menu).
+
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is not followed: a
+    French health centre's screens speak French on every workstation.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        available = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 class CurrentMemberMiddleware:

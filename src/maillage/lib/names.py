@@ -150,6 +150,10 @@ def phonetic(token: str) -> str:
     return word
 
 
+MIN_PREFIX_LENGTH = 3
+MAX_PREFIX_LENGTH = 8
+PHONETIC_TOKEN_SCORE = 85.0
+
 # --- Search keys ---------------------------------------------------------------
 
 
@@ -170,18 +174,57 @@ def _token_keys(token: str) -> set[str]:
     return keys
 
 
+def prefix_keys(token: str) -> set[str]:
+    """``f:`` keys: the token's beginnings of 3 to 8 characters (shorter than the
+    token), so that a name fragment typed at the desk ("dupo") finds "dupont"."""
+    top = min(len(token) - 1, MAX_PREFIX_LENGTH)
+    return {f"f:{token[:k]}" for k in range(MIN_PREFIX_LENGTH, top + 1)}
+
+
 def search_keys(*names: str) -> set[str]:
-    """All ``t:``, ``d:`` and ``p:`` keys for the tokens of the given names."""
+    """All ``t:``, ``d:``, ``p:`` and ``f:`` keys for the tokens of the given names."""
     keys: set[str] = set()
     for name in names:
         for token in tokens(name):
-            keys |= _token_keys(token)
+            keys |= _token_keys(token) | prefix_keys(token)
     return keys
 
 
 def query_keys(text: str) -> list[set[str]]:
-    """One key set per distinct query token, in order of appearance."""
-    return [_token_keys(token) for token in dict.fromkeys(tokens(text))]
+    """One key set per distinct query token, in order of appearance: the token's own
+    keys, and ``f:<token>`` so that it also matches as the beginning of a name."""
+    result = []
+    for token in dict.fromkeys(tokens(text)):
+        keys = _token_keys(token)
+        if MIN_PREFIX_LENGTH <= len(token) <= MAX_PREFIX_LENGTH:
+            keys.add(f"f:{token}")
+        result.append(keys)
+    return result
+
+
+def token_match(query_token: str, candidate_token: str) -> float:
+    """How well one typed token matches one name token, 0..100."""
+    if query_token == candidate_token:
+        return 100.0
+    if len(query_token) >= MIN_PREFIX_LENGTH and candidate_token.startswith(query_token):
+        return 90.0 + 5.0 * len(query_token) / len(candidate_token)
+    ratio = fuzz.ratio(query_token, candidate_token, processor=None)
+    if ratio < PHONETIC_TOKEN_SCORE and phonetic(query_token) == phonetic(candidate_token):
+        return PHONETIC_TOKEN_SCORE
+    return float(ratio)
+
+
+def match_score(query: str, candidate: str) -> float:
+    """Ranks search results, 0..100: the mean over typed tokens of their best match
+    among the candidate's name tokens (in any order, as a prefix, with a typo or
+    sounding alike), with a tenth of a point off per extra candidate token so that
+    the closest full name comes first."""
+    typed = list(dict.fromkeys(tokens(query)))
+    names = tokens(candidate)
+    if not typed or not names:
+        return 0.0
+    best = [max(token_match(q, c) for c in names) for q in typed]
+    return sum(best) / len(best) - 0.1 * max(0, len(names) - len(typed))
 
 
 def name_similarity(query: str, candidate: str) -> float:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from maillage.lib import dedup
-from maillage.lib.names import name_similarity, query_keys, search_keys
+from maillage.lib.names import match_score, query_keys, search_keys
 from maillage.lib.nir import clean_nir
 from maillage.lib.partial_date import PartialDate, parse_partial_date
 from maillage.lib.phone import phone_digits_for_search
@@ -110,7 +110,7 @@ def search_persons(
     query = " ".join(parsed.names)
     scored = sorted(
         candidates,
-        key=lambda p: (-name_similarity(query, _full_name(p)), p.birth_name, p.pk),
+        key=lambda p: (-match_score(query, _full_name(p)), p.birth_name, p.pk),
     )
     return scored[:limit]
 

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from maillage.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_is_loaded, load_demo
@@ -15,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--persons", type=int, default=500)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        translation.activate(settings.LANGUAGE_CODE)
         if demo_is_loaded():
             self.stdout.write(_("The database already holds data: nothing loaded."))
         else:
