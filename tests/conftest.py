@@ -118,3 +118,59 @@ def as_outsider(outsider) -> Client:
 @pytest.fixture
 def as_person(person_user) -> Client:
     return client_for(person_user)
+
+
+# --- Added for the integration tests (tests/core, tests/people, tests/portal) ---
+
+
+@pytest.fixture
+def interpreter(centre) -> Member:
+    return make_member(centre, "ines", Role.INTERPRETER, "interprete")
+
+
+@pytest.fixture
+def partner(centre) -> Member:
+    """An external partner attached to centre A: sees no person by default."""
+    return make_member(centre, "pauline", Role.PARTNER, "autre")
+
+
+@pytest.fixture
+def observer(centre) -> Member:
+    """A network observer attached to centre A: sees no person by default."""
+    return make_member(centre, "olivier", Role.NETWORK_OBSERVER, "autre")
+
+
+@pytest.fixture
+def make_person(reception):
+    """Register a person of centre A (or of ``member``'s structure) with sensible defaults."""
+
+    def make(member: Member | None = None, **fields) -> Person:
+        data = {
+            "birth_name": "MARTIN",
+            "given_names": "Paul",
+            "sex": "M",
+            "birth_year": 1970,
+            "birth_month": 2,
+            "birth_day": 1,
+            "languages": ["fr"],
+        }
+        data.update(fields)
+        return do_register_person(member or reception, data)
+
+    return make
+
+
+@pytest.fixture
+def other_person(other_member) -> Person:
+    """A person followed by centre B."""
+    return do_register_person(
+        other_member,
+        {
+            "birth_name": "BERNARD",
+            "given_names": "Luc",
+            "sex": "M",
+            "birth_year": 1990,
+            "birth_month": 5,
+            "birth_day": 20,
+        },
+    )

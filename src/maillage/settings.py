@@ -222,8 +222,11 @@ MFA_TOTP_ISSUER = "Maillage"
 # django-axes: lock an account out after repeated failures.
 AXES_FAILURE_LIMIT = envint("MAILLAGE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = envint("MAILLAGE_LOCKOUT_MINUTES", 15, minimum=1) / 60
+# Lock by account, not by address: a whole centre often shares one public IP address,
+# and locking it would lock out the whole team (hence axes.W006 is silenced).
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_FORM_FIELD = "login"
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_CALLABLE = "maillage.core.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
@@ -272,3 +275,4 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+CSRF_FAILURE_VIEW = "maillage.core.views.csrf_failure"

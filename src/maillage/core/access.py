@@ -149,5 +149,17 @@ def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_iden
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if not can_on_person(member, verb, person):
+        if member is not None:
+            from maillage.core.audit import log_event
+            from maillage.core.models import AccessEvent
+
+            # Denials are logged too (ACCESS.md): the person sees who tried.
+            log_event(
+                action=AccessEvent.Action.DENY,
+                member=member,
+                person=person,
+                obj=person,
+                reason=verb,
+            )
         raise Http404
     return person

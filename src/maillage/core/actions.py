@@ -69,7 +69,10 @@ def do_accept_invitation(invitation: Invitation, user: User) -> Member:
         member.role = invitation.role
         member.profession = invitation.profession
         member.deactivated_at = None
-        member.save(update_fields=["is_active", "role", "profession", "deactivated_at"])
+        member.deactivated_by = None
+        member.save(
+            update_fields=["is_active", "role", "profession", "deactivated_at", "deactivated_by"]
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_member = member
     invitation.save(update_fields=["accepted_at", "accepted_member"])

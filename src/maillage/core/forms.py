@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.models import User
+from maillage.core.models import Invitation, User
 from maillage.core.roles import PROFESSIONS, Role
 
 
@@ -19,9 +19,18 @@ class InviteForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[User.username_validator],
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput)
+
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
@@ -36,7 +45,13 @@ class AcceptInvitationForm(forms.Form):
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
             try:
-                validate_password(p1, User(username=data.get("username", "")))
+                invited = User(
+                    username=data.get("username", ""),
+                    email=self.invitation.email,
+                    first_name=self.invitation.first_name,
+                    last_name=self.invitation.last_name,
+                )
+                validate_password(p1, invited)
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -50,7 +51,7 @@ PROFESSIONS: list[tuple[str, Any]] = [
     ("kinesitherapeute", _("Physiotherapist")),
     ("dieteticien", _("Dietitian")),
     ("psychologue", _("Psychologist")),
-    ("assistant_service_social", _("Social worker")),
+    ("assistant_service_social", pgettext_lazy("profession", "Social worker")),
     ("cesf", _("Family and social economy adviser")),
     ("conseiller_juridique", _("Legal adviser")),
     ("mediateur_sante", _("Health mediator")),

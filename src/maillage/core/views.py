@@ -33,7 +33,7 @@ def switch_structure(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("member", "")
     chosen = (
         Member.objects.active().filter(user_id=request.user.pk or 0, pk=int(raw)).first()
-        if raw.isdigit()
+        if raw.isascii() and raw.isdigit()
         else None
     )
     if chosen is None:
@@ -117,7 +117,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "core/invitation_accept.html", {"invitation": invitation, "form": None}
         )
-    form = AcceptInvitationForm(request.POST or None)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         user = User.objects.create_user(
             username=form.cleaned_data["username"],
@@ -133,3 +133,8 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("home")
     return render(request, "core/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """An expired or missing CSRF token: explain it plainly, in the site's layout."""
+    return render(request, "403_csrf.html", status=403)

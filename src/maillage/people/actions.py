@@ -238,6 +238,9 @@ def do_mark_arrived(member: Member, person: Person, reason: str = "") -> Recepti
 
 @transaction.atomic
 def do_mark_seen(member: Member, visit: ReceptionVisit) -> ReceptionVisit:
+    """Mark a waiting person as seen; who saw them first is never overwritten."""
+    if visit.status == VisitStatus.SEEN:
+        return visit
     now = timezone.now()
     visit.status = VisitStatus.SEEN
     visit.seen_at = now

@@ -115,6 +115,18 @@ def search_persons(
     return scored[:limit]
 
 
+def record_ids(person: Person) -> list[int]:
+    """The person's record and every record merged into it, however deep the chain."""
+    ids = [person.pk]
+    frontier = [person.pk]
+    while frontier:
+        frontier = list(
+            Person.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True)
+        )
+        ids.extend(frontier)
+    return ids
+
+
 @dataclass
 class Candidate:
     person: Person

@@ -302,7 +302,7 @@ def access_log(request: HttpRequest, pk: int) -> HttpResponse:
     member = current_member(request)
     person = get_person_for_member(member, pk, "view_access_log")
     events = (
-        AccessEvent.objects.filter(person__in=[person, *person.merged_from.all()])
+        AccessEvent.objects.filter(person_id__in=queries.record_ids(person))
         .select_related("actor_member__user", "actor_user")
         .order_by("-at", "-pk")
     )
@@ -314,7 +314,9 @@ def home_context(member: Member) -> dict[str, object]:
     today = timezone.localdate()
     persons = persons_for_member(member)
     visits = (
-        ReceptionVisit.objects.filter(structure_id=member.structure_id, day=today)
+        ReceptionVisit.objects.filter(
+            structure_id=member.structure_id, day=today, person__in=persons
+        )
         .select_related("person")
         .order_by("arrived_at", "pk")
     )

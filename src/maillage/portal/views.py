@@ -12,6 +12,7 @@ from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent
 from maillage.core.roles import Section
 from maillage.people.models import Person
+from maillage.people.queries import record_ids
 
 
 def own_person(request: HttpRequest) -> Person:
@@ -33,8 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     relations = person.relations.filter(ended_at__isnull=True)
     events = (
-        AccessEvent.objects.filter(person__in=[person, *person.merged_from.all()])
-        .select_related("actor_member__user", "actor_member__structure")
+        AccessEvent.objects.filter(person_id__in=record_ids(person))
+        .select_related("actor_member__user", "actor_member__structure", "actor_user")
         .order_by("-at", "-pk")
     )
     page = Paginator(events, 30).get_page(request.GET.get("page"))
