@@ -28,6 +28,16 @@ from maillage.people.models import (
 A = AccessEvent.Action
 ADMIN = Section.ADMINISTRATIVE
 
+CONTACT_FIELDS = ("phone", "email", "address", "postcode", "commune_code", "commune_name")
+# Filled on the kept record from the merged one when the kept record lacks them.
+MERGE_FILLABLE_FIELDS = (
+    "nir",
+    *CONTACT_FIELDS,
+    "used_name",
+    "birth_place_code",
+    "birth_place_label",
+    "languages",
+)
 IDENTITY_FIELDS = (
     "birth_name",
     "given_names",
@@ -49,12 +59,7 @@ IDENTITY_FIELDS = (
     "declared_identity",
     "doubtful_identity",
     "fictitious_identity",
-    "phone",
-    "email",
-    "address",
-    "postcode",
-    "commune_code",
-    "commune_name",
+    *CONTACT_FIELDS,
     "languages",
     "interpreter_needed",
     "interpreting_language",
@@ -271,24 +276,10 @@ def do_merge_persons(member: Member, kept: Person, merged: Person, reason: str) 
     ReceptionVisit.objects.filter(pk__in=visit_ids).update(person=kept)
     Relation.objects.filter(pk__in=relation_ids).update(person=kept)
     filled = []
-    for field in (
-        "nir",
-        "phone",
-        "email",
-        "address",
-        "postcode",
-        "commune_code",
-        "commune_name",
-        "used_name",
-        "birth_place_code",
-        "birth_place_label",
-    ):
+    for field in MERGE_FILLABLE_FIELDS:
         if not getattr(kept, field) and getattr(merged, field):
             setattr(kept, field, getattr(merged, field))
             filled.append(field)
-    if not kept.languages and merged.languages:
-        kept.languages = merged.languages
-        filled.append("languages")
     if merged.user_id and not kept.user_id:
         kept.user_id, merged.user_id = merged.user_id, None
         merged.save(update_fields=["user"])
