@@ -2,6 +2,7 @@ import pytest
 
 from maillage.lib.names import (
     deletion_keys,
+    exact_keys,
     match_score,
     name_similarity,
     normalize,
@@ -116,6 +117,17 @@ def test_it_builds_prefixed_search_keys():
     assert {"f:dup", "f:dupo", "f:dupon"} <= keys
     assert "f:dupont" not in keys  # the whole token is the t: key
     assert all(key[:2] in ("t:", "d:", "p:", "f:") for key in keys)
+
+
+def test_it_builds_exact_keys_without_prefixes():
+    keys = exact_keys("Dupont", "", "Marie")
+    assert {"t:dupont", "d:dupot", "p:dup3", "t:marie"} <= keys
+    assert not any(key.startswith("f:") for key in keys)
+    assert keys == search_keys("Dupont", "", "Marie") - {
+        key for key in search_keys("Dupont", "Marie") if key.startswith("f:")
+    }
+    assert exact_keys("Dupond") & exact_keys("DUPONT")  # one edit apart
+    assert not exact_keys("Dupont") & exact_keys("Dupontel")  # a prefix alone is not enough
 
 
 def test_it_finds_a_name_from_its_beginning():

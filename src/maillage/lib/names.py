@@ -23,6 +23,7 @@ from unidecode import unidecode
 __all__ = [
     "PARTICLES",
     "deletion_keys",
+    "exact_keys",
     "name_similarity",
     "normalize",
     "phonetic",
@@ -179,6 +180,16 @@ def prefix_keys(token: str) -> set[str]:
     token), so that a name fragment typed at the desk ("dupo") finds "dupont"."""
     top = min(len(token) - 1, MAX_PREFIX_LENGTH)
     return {f"f:{token[:k]}" for k in range(MIN_PREFIX_LENGTH, top + 1)}
+
+
+def exact_keys(*names: str) -> set[str]:
+    """The ``t:``, ``d:`` and ``p:`` keys for the tokens of the given names, without the
+    ``f:`` prefix keys that :func:`search_keys` adds."""
+    keys: set[str] = set()
+    for name in names:
+        for token in tokens(name):
+            keys |= _token_keys(token)
+    return keys
 
 
 def search_keys(*names: str) -> set[str]:

@@ -156,9 +156,10 @@ class Person(models.Model):
 
 
 class PersonSearchKey(models.Model):
-    """Name keys (exact, one-deletion and phonetic) that make name search typo-tolerant.
+    """Name keys (exact, one-deletion, phonetic and prefix) that make name search
+    typo-tolerant.
 
-    One table, the same on SQLite and PostgreSQL (docs/adr/0003-person-search.md).
+    One table, the same on SQLite and PostgreSQL (docs/adr/0003-person-search-keys.md).
     """
 
     structure_id: int
@@ -167,7 +168,8 @@ class PersonSearchKey(models.Model):
     key = models.CharField(max_length=40)
 
     class Meta:
-        indexes = [models.Index(fields=["structure", "key"], name="search_key_lookup")]
+        # Covering: name search reads (person, key) from the index alone.
+        indexes = [models.Index(fields=["structure", "key", "person"], name="search_key_lookup")]
 
     def __str__(self) -> str:
         return self.key

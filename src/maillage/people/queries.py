@@ -3,13 +3,16 @@ through ``core.access.persons_for_member``; every function here takes that query
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 
 from maillage.lib import dedup
-from maillage.lib.names import match_score, query_keys, search_keys
+from maillage.lib.names import exact_keys, match_score, query_keys
 from maillage.lib.nir import clean_nir
 from maillage.lib.partial_date import PartialDate, parse_partial_date
 from maillage.lib.phone import phone_digits_for_search
@@ -61,31 +64,52 @@ def _date_filter(birth: PartialDate) -> Q:
     return q
 
 
-def _full_name(p: Person) -> str:
-    return " ".join(
-        part for part in (p.birth_name, p.used_name, p.given_names, p.used_given_name) if part
+def _full_name(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _matches_one_of(keys: set[str]) -> Max:
+    """Per person, 1 if one of their keys is in ``keys``, else 0."""
+    return Max(
+        Case(When(key__in=keys, then=Value(1)), default=Value(0), output_field=IntegerField())
     )
 
 
-def name_candidates(structure_id: int, key_sets: list[set[str]], limit: int) -> list[int]:
-    """Person ids ranked by how many query tokens they match (one query)."""
+def name_candidates(
+    structure_id: int,
+    key_sets: list[set[str]],
+    limit: int,
+    within: QuerySet[Person] | None = None,
+    where: Q | None = None,
+) -> list[int]:
+    """Person ids ranked by how many query tokens they match (one query), then by id.
+
+    ``within`` restricts the persons through a subquery and ``where`` through conditions
+    on the joined person (``person__…``); both apply before ``limit``.
+    """
     all_keys = set().union(*key_sets)
     if not all_keys:
         return []
-    rows = PersonSearchKey.objects.filter(structure_id=structure_id, key__in=all_keys).values_list(
-        "person_id", "key"
+    hits = reduce(operator.add, [_matches_one_of(keys) for keys in key_sets])
+    rows = PersonSearchKey.objects.filter(structure_id=structure_id, key__in=all_keys)
+    if within is not None:
+        rows = rows.filter(person__in=within.values("pk"))
+    if where is not None:
+        rows = rows.filter(where)
+    ranked: list[tuple[int, int]] = list(
+        rows.values("person_id")
+        .annotate(hits=hits)
+        .order_by("-hits", "person_id")
+        .values_list("person_id", "hits")[:limit]
     )
-    matched: dict[int, set[int]] = {}
-    for person_id, key in rows.iterator(chunk_size=5000):
-        for index, keys in enumerate(key_sets):
-            if key in keys:
-                matched.setdefault(person_id, set()).add(index)
-    ranked = sorted(matched.items(), key=lambda item: -len(item[1]))
     if not ranked:
         return []
-    best = len(ranked[0][1])
+    best = ranked[0][1]
     # Keep those that match as many query tokens as the best one, or one fewer.
-    return [pid for pid, hits in ranked if len(hits) >= max(1, best - 1)][:limit]
+    return [pid for pid, count in ranked if count >= max(1, best - 1)]
+
+
+_RANKED_FIELDS = ("pk", "birth_name", "used_name", "given_names", "used_given_name")
 
 
 def search_persons(
@@ -103,16 +127,31 @@ def search_persons(
     if parsed.birth_date:
         qs = qs.filter(_date_filter(parsed.birth_date))
     if not parsed.names:
-        return list(qs.order_by("birth_name", "given_names")[:limit])
-    key_sets = query_keys(" ".join(parsed.names))
-    ids = name_candidates(structure_id, key_sets, MAX_CANDIDATES * (3 if parsed.birth_date else 1))
-    candidates = list(qs.filter(pk__in=ids)) if ids else []
+        # Known month and day before unknown ones: exact dates first.
+        return list(
+            qs.order_by(
+                F("birth_month").asc(nulls_last=True),
+                F("birth_day").asc(nulls_last=True),
+                "birth_name",
+                "given_names",
+            )[:limit]
+        )
     query = " ".join(parsed.names)
-    scored = sorted(
-        candidates,
-        key=lambda p: (-match_score(query, _full_name(p)), p.birth_name, p.pk),
+    ids = name_candidates(
+        structure_id,
+        query_keys(query),
+        MAX_CANDIDATES,
+        within=qs if parsed.birth_date else None,
     )
-    return scored[:limit]
+    if not ids:
+        return []
+    rows = qs.filter(pk__in=ids).values_list(*_RANKED_FIELDS)
+    ranked = sorted(
+        rows, key=lambda row: (-match_score(query, _full_name(*row[1:])), row[1], row[0])
+    )
+    page = [row[0] for row in ranked[:limit]]
+    loaded = qs.in_bulk(page)
+    return [loaded[pk] for pk in page if pk in loaded]
 
 
 def record_ids(person: Person) -> list[int]:
@@ -146,6 +185,87 @@ def traits_of(p: Person) -> dedup.Traits:
     )
 
 
+_TRAIT_FIELDS = (
+    "pk",
+    "birth_name",
+    "used_name",
+    "given_names",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "sex",
+    "birth_place_code",
+    "nir",
+    "phone",
+)
+
+
+def _traits_of_row(row: tuple[Any, ...]) -> dedup.Traits:
+    """``traits_of`` for a ``values_list(*_TRAIT_FIELDS)`` row."""
+    _pk, birth_name, used_name, given_names, year, month, day, sex, place, nir, phone = row
+    return dedup.Traits(
+        birth_name=birth_name,
+        used_name=used_name,
+        given_names=given_names,
+        birth_date=PartialDate(year, month, day) if year is not None else None,
+        sex=sex,
+        birth_place=place,
+        nir=nir,
+        phone=phone,
+    )
+
+
+def _one_digit_off(value: int, width: int) -> list[int]:
+    """The numbers whose ``width`` digits differ from ``value``'s in exactly one place."""
+    digits = f"{value:0{width}d}"
+    return [
+        int(digits[:i] + other + digits[i + 1 :])
+        for i in range(width)
+        for other in "0123456789"
+        if other != digits[i]
+    ]
+
+
+def possible_dates(birth: PartialDate, prefix: str = "") -> Q:
+    """Persons whose date of birth ``date_similarity`` does not find different from
+    ``birth``: no year, the same or a compatible date, day and month swapped, or one digit
+    off among the parts both dates know. ``prefix`` (``"person__"``) reaches them through
+    a relation."""
+
+    def q(**lookups: Any) -> Q:
+        return Q(**{prefix + name: value for name, value in lookups.items()})
+
+    year, month, day = birth.year, birth.month, birth.day
+    no_month = q(birth_month__isnull=True)
+    no_day = q(birth_day__isnull=True)
+    if month is None:
+        same_year = q(birth_year=year)
+        other_year = q(birth_year__in=_one_digit_off(year, 4))
+    elif day is None:
+        same_year = q(birth_year=year) & (
+            no_month | q(birth_month__in=[month, *_one_digit_off(month, 2)])
+        )
+        other_year = q(birth_year__in=_one_digit_off(year, 4)) & (no_month | q(birth_month=month))
+    else:
+        same_year = q(birth_year=year) & (
+            no_month
+            | q(birth_month=month) & (no_day | q(birth_day__in=[day, *_one_digit_off(day, 2)]))
+            | q(birth_month__in=_one_digit_off(month, 2)) & (no_day | q(birth_day=day))
+            | q(birth_month=day, birth_day=month)
+        )
+        other_year = q(birth_year__in=_one_digit_off(year, 4)) & (
+            no_month | q(birth_month=month) & (no_day | q(birth_day=day))
+        )
+    return q(birth_year__isnull=True) | same_year | other_year
+
+
+# The best score of a record whose date of birth is different, without the NIR or the
+# phone number, which are looked up on their own.
+BEST_WITH_DIFFERENT_DATE = (
+    dedup.NAME_POINTS + dedup.SEX_SAME + dedup.BIRTH_PLACE_SAME + dedup.DATE_POINTS["different"][1]
+)
+
+
 def duplicate_candidates(
     persons: QuerySet[Person],
     structure_id: int,
@@ -154,12 +274,20 @@ def duplicate_candidates(
     threshold: float = dedup.POSSIBLE,
     limit: int = 10,
 ) -> list[Candidate]:
-    """Existing persons who may be the same as ``traits``, most likely first."""
+    """Existing persons who may be the same as ``traits``, most likely first.
+
+    Candidates share a ``t:``, ``d:`` or ``p:`` name key, the NIR or the phone number.
+    Records whose date of birth is different are left out of the name lookup when they
+    could not reach ``threshold`` anyway.
+    """
     name_keys = [
-        search_keys(traits.birth_name, traits.used_name),
-        search_keys(traits.given_names),
+        exact_keys(traits.birth_name, traits.used_name),
+        exact_keys(traits.given_names),
     ]
-    ids = set(name_candidates(structure_id, [k for k in name_keys if k], MAX_CANDIDATES))
+    where = None
+    if traits.birth_date is not None and threshold > BEST_WITH_DIFFERENT_DATE:
+        where = possible_dates(traits.birth_date, prefix="person__")
+    ids = name_candidates(structure_id, [k for k in name_keys if k], MAX_CANDIDATES, where=where)
     extra = Q()
     if traits.nir:
         extra |= Q(nir__startswith=clean_nir(traits.nir)[:13])
@@ -174,13 +302,15 @@ def duplicate_candidates(
             Q(person_a_id=exclude_pk) | Q(person_b_id=exclude_pk)
         ).values_list("person_a_id", "person_b_id")
         qs = qs.exclude(pk__in={pk for pair in dismissed for pk in pair})
-    found = []
-    for person in qs[: MAX_CANDIDATES * 2]:
-        match = dedup.score(traits, traits_of(person))
+    scored: list[tuple[int, dedup.Match]] = []
+    for row in qs.values_list(*_TRAIT_FIELDS)[: MAX_CANDIDATES * 2]:
+        match = dedup.score(traits, _traits_of_row(row))
         if match.score >= threshold:
-            found.append(Candidate(person, match))
-    found.sort(key=lambda c: -c.match.score)
-    return found[:limit]
+            scored.append((row[0], match))
+    scored.sort(key=lambda item: (-item[1].score, item[0]))
+    top = scored[:limit]
+    loaded = qs.in_bulk([pk for pk, _match in top])
+    return [Candidate(loaded[pk], match) for pk, match in top if pk in loaded]
 
 
 @dataclass

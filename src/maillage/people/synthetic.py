@@ -1,7 +1,7 @@
 """Synthetic persons for the demo, the tests and the benchmarks. Never real data.
 
-Names come from Faker (several latin-script locales) and from short lists of names
-common among the people French community health centres welcome; some records are
+Names come from Faker (several latin-script locales) and from lists of names common
+among the people French community health centres welcome; some records are
 deliberately entered twice with the variations reception desks make (typos, accents
 dropped, first and last names swapped, partial dates of birth).
 """
@@ -23,63 +23,110 @@ from maillage.lib.phone import phone_digits_for_search
 from maillage.people.actions import block_key, person_key_strings
 from maillage.people.models import Person, PersonSearchKey, Relation
 
+
+def _name_list(text: str) -> list[str]:
+    """The comma-separated names of ``text``, in order."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+# Common names, drawn independently for the surname and the given names: the combinations
+# are synthetic, never real records.
 NAMES_BY_ORIGIN: dict[str, tuple[list[str], list[str], list[str], list[str], str]] = {
     # origin: (surnames, female given names, male given names, languages, birth country)
     "maghreb": (
-        [
-            "Benali",
-            "Haddad",
-            "Mansouri",
-            "Belkacem",
-            "El Amrani",
-            "Bouzid",
-            "Cherif",
-            "Zitouni",
-            "Hamdi",
-            "Ait Ahmed",
-            "Benmoussa",
-            "Kaci",
-            "Meziane",
-            "Saidi",
-        ],
-        ["Fatima", "Khadija", "Yasmina", "Nadia", "Samira", "Leïla", "Aïcha", "Malika"],
-        ["Mohamed", "Karim", "Rachid", "Youssef", "Mehdi", "Sofiane", "Abdelkader", "Nabil"],
+        _name_list(
+            "Benali, Haddad, Mansouri, Belkacem, El Amrani, Bouzid, Cherif, Zitouni, Hamdi, "
+            "Ait Ahmed, Benmoussa, Kaci, Meziane, Saidi, Amrani, Bensaïd, Boudjema, Belaïd, "
+            "Benyahia, Bouaziz, Brahimi, Chaoui, Djebbar, El Idrissi, Ferhat, Guerfi, Hamidi, "
+            "Kaddour, Khelifi, Lahlou, Larbi, Mahdi, Mokrani, Naceri, Ouali, Rahmani, Rezki, "
+            "Slimani, Tahiri, Touati, Yahiaoui, Zerrouki, Benabdallah, Bennani, Berrada, "
+            "Chaouch, El Fassi, Ghazi, Hassani, Jaziri, Laabidi, Mejri, Ouazzani, Sahraoui, "
+            "Tlili, Trabelsi"
+        ),
+        _name_list(
+            "Fatima, Khadija, Yasmina, Nadia, Samira, Leïla, Aïcha, Malika, Amina, Nora, "
+            "Souad, Karima, Rachida, Naïma, Zohra, Houria, Farida, Djamila, Hafsa, Imane, "
+            "Sara, Salma, Meriem, Inès, Kenza, Lina, Hanane, Latifa, Nawal, Siham, Soraya, "
+            "Wafa, Yamina, Zineb, Dounia, Rania"
+        ),
+        _name_list(
+            "Mohamed, Karim, Rachid, Youssef, Mehdi, Sofiane, Abdelkader, Nabil, Ahmed, Ali, "
+            "Omar, Saïd, Hamid, Mustapha, Farid, Samir, Kamel, Hakim, Bilal, Yacine, Amine, "
+            "Walid, Redouane, Hicham, Khalid, Nordine, Djamel, Lyes, Adel, Brahim, Mourad, "
+            "Tarek, Hassan, Idir, Anis, Ayoub"
+        ),
         ["ar", "ber", "fr"],
         "99350",
     ),
     "west_africa": (
-        [
-            "Diallo",
-            "Traoré",
-            "Koné",
-            "Coulibaly",
-            "Diop",
-            "Ndiaye",
-            "Camara",
-            "Sylla",
-            "Keita",
-            "Touré",
-            "Ba",
-            "Sow",
-            "Cissé",
-            "Fofana",
-        ],
-        ["Aminata", "Fatoumata", "Mariam", "Awa", "Kadiatou", "Binta", "Hawa", "Oumou"],
-        ["Mamadou", "Moussa", "Ibrahima", "Oumar", "Sekou", "Abdoulaye", "Boubacar", "Issa"],
+        _name_list(
+            "Diallo, Traoré, Koné, Coulibaly, Diop, Ndiaye, Camara, Sylla, Keita, Touré, Ba, "
+            "Sow, Cissé, Fofana, Diarra, Sanogo, Konaté, Dembélé, Sidibé, Bamba, Ouattara, "
+            "Kouyaté, Doumbia, Sissoko, Dramé, Diakité, Kanté, Barry, Bah, Diaby, Soumaré, "
+            "Gueye, Fall, Sarr, Mbaye, Faye, Seck, Thiam, Niang, Kane, Sy, Diouf, Cissokho, "
+            "Tall, Dia, Diawara, Magassa, Sakho, Tounkara, Baldé, Soumah, Condé, Bangoura, "
+            "Kaba, Sangaré"
+        ),
+        _name_list(
+            "Aminata, Fatoumata, Mariam, Awa, Kadiatou, Binta, Hawa, Oumou, Fatou, Aïssatou, "
+            "Mariama, Assa, Djeneba, Kadidia, Rokia, Salimata, Maïmouna, Ramatoulaye, Coumba, "
+            "Ndeye, Khady, Astou, Sokhna, Penda, Bineta, Safiatou, Nafissatou, Hadja, "
+            "Korotoumou, Tenin, Fanta, Mahawa, Sira, Oumy"
+        ),
+        _name_list(
+            "Mamadou, Moussa, Ibrahima, Oumar, Sekou, Abdoulaye, Boubacar, Issa, Amadou, "
+            "Modibo, Souleymane, Bakary, Seydou, Lamine, Cheikh, Ousmane, Alassane, "
+            "Mahamadou, Youssouf, Adama, Idrissa, Samba, Demba, Aliou, Babacar, Siaka, Drissa, "
+            "Karamoko, Mamady, Fodé, Lassana, Djibril, Habib, Tidiane, Malick"
+        ),
         ["fr", "wo", "bm", "ff", "snk"],
         "99341",
     ),
     "central_africa": (
-        ["Mbala", "Nkounkou", "Ilunga", "Kabongo", "Mukendi", "Tshibangu", "Nzuzi"],
-        ["Grâce", "Merveille", "Divine", "Esther", "Christelle"],
-        ["Patrick", "Christian", "Jean-Pierre", "Blaise", "Dieudonné"],
+        _name_list(
+            "Mbala, Nkounkou, Ilunga, Kabongo, Mukendi, Tshibangu, Nzuzi, Mbuyi, Kalala, "
+            "Kasongo, Mutombo, Lukusa, Ngoy, Kabamba, Mulumba, Banza, Kanku, Mpiana, Lumbala, "
+            "Makiese, Nsimba, Mavungu, Lutete, Malonga, Mabiala, Moukoko, Massamba, Bakala, "
+            "Kiminou, Loemba, Mbemba, Nganga, Atangana, Mbarga, Fouda, Essomba, Ngono, Owona, "
+            "Nkoulou, Abena, Tchamba, Kamga, Fotso, Tchuente, Nana, Kenfack, Talla, Djoumessi, "
+            "Wamba, Mbida, Ekotto, Ndongo, Manga"
+        ),
+        _name_list(
+            "Grâce, Merveille, Divine, Esther, Christelle, Ruth, Rebecca, Sarah, Déborah, "
+            "Prisca, Nadège, Carine, Sandrine, Gisèle, Odette, Clarisse, Joëlle, Bénédicte, "
+            "Patience, Espérance, Félicité, Chancelle, Arlette, Jeanine, Mireille, Annie, "
+            "Brigitte, Solange, Véronique, Ornella, Blandine, Murielle, Pélagie, Laetitia"
+        ),
+        _name_list(
+            "Patrick, Christian, Jean-Pierre, Blaise, Dieudonné, Serge, Hervé, Fabrice, "
+            "Junior, Emmanuel, Guy, Olivier, Thierry, Arnaud, Cédric, Landry, Rodrigue, Joël, "
+            "Trésor, Héritier, Glody, Jean-Claude, Jean-Paul, Alain, Didier, Franck, "
+            "Bertrand, Ghislain, Lionel, Valentin, Aimé, Prince, Christophe, Gaston"
+        ),
         ["fr", "ln"],
         "99322",
     ),
     "afghanistan": (
-        ["Ahmadi", "Rahimi", "Hakimi", "Safi", "Nazari", "Karimi", "Sultani"],
-        ["Zahra", "Maryam", "Fereshta", "Shabnam"],
-        ["Ahmad", "Mohammad", "Ali", "Hamid", "Jawad", "Naveed"],
+        _name_list(
+            "Ahmadi, Rahimi, Hakimi, Safi, Nazari, Karimi, Sultani, Popal, Wardak, Stanikzai, "
+            "Noori, Hashimi, Mohammadi, Rezaei, Hosseini, Jafari, Amiri, Sadat, Haidari, "
+            "Azizi, Rasuli, Yousufzai, Mohmand, Kakar, Durrani, Barakzai, Habibi, Faizi, "
+            "Samadi, Qaderi, Sharifi, Najafi, Ghafoori, Nasiri, Sediqi, Akbari, Rahmati, "
+            "Saberi, Taheri, Wahidi, Hotak, Shinwari, Khalili, Zazai, Niazi, Mangal, "
+            "Totakhil, Amini, Ansari, Bahrami, Ahmadzai, Safari"
+        ),
+        _name_list(
+            "Zahra, Maryam, Fereshta, Shabnam, Farzana, Nargis, Parwana, Mina, Laila, Roya, "
+            "Sima, Habiba, Malalai, Marzia, Nilofar, Shakila, Sahar, Somaya, Tahmina, "
+            "Zarghona, Gulalai, Nazanin, Nasrin, Sadia, Shirin, Hasina, Mahbooba, Najiba, "
+            "Palwasha, Wahida, Yalda, Zakia, Arezo, Homa"
+        ),
+        _name_list(
+            "Ahmad, Mohammad, Ali, Hamid, Jawad, Naveed, Abdullah, Mustafa, Farid, Habib, "
+            "Hassan, Hussain, Javid, Karim, Mahmood, Masoud, Nasir, Omid, Qasim, Rahim, "
+            "Sayed, Shafiq, Sohail, Wahid, Yasin, Zabiullah, Bilal, Hamza, Idris, Jamshid, "
+            "Khalid, Mansoor, Najib, Rashid, Sharif, Aziz"
+        ),
         ["fa", "ps"],
         "99212",
     ),

@@ -1,0 +1,179 @@
+"""Maillage benchmarks: ``uv run python -m bench NAME [--size small|full]``.
+
+Each benchmark (``generate``, ``search``, ``dedup``) runs on a fresh throwaway database:
+
+* SQLite (``DATABASE_URL`` unset): a file in a temporary ``MAILLAGE_DATA_DIR``;
+* PostgreSQL (``DATABASE_URL=postgres://…``): the database ``maillage_bench`` on the server
+  that ``DATABASE_URL`` names, dropped and created again (never the database the URL names,
+  unless it is ``maillage_bench`` itself), dropped again at the end.
+
+The helpers below prepare that database *before* Django is set up, migrate it, create a
+structure with a reception member and load synthetic persons. The last line a benchmark
+prints is one JSON object (see ``docs/benchmarks.md``); progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import resource
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+SIZES = {"small": 5_000, "full": 50_000}
+BENCH_DB = "maillage_bench"
+SEED = 42
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- Database --------------------------------------------------------------------------
+
+
+def _postgres_bench_url(url: str) -> str:
+    """Create (again) the ``maillage_bench`` database on the server of ``url``."""
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+    def drop() -> None:
+        if os.environ.get("BENCH_KEEP_DB"):
+            return
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110 - best effort: Django may not be set up
+            pass
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+    atexit.register(drop)
+    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+
+def setup_django() -> str:
+    """Point the settings at a fresh database, set Django up, migrate. Returns the vendor."""
+    data_dir = tempfile.mkdtemp(prefix="maillage-bench-")
+    if not os.environ.get("BENCH_KEEP_DB"):
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+    os.environ["MAILLAGE_DATA_DIR"] = data_dir
+    os.environ["MAILLAGE_SECRET_KEY"] = secrets.token_urlsafe(64)
+    os.environ["MAILLAGE_DEBUG"] = "false"  # no query log
+    os.environ["MAILLAGE_HTTPS"] = "false"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "maillage.settings"
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        if urlsplit(url).scheme not in {"postgres", "postgresql", "pgsql"}:
+            raise SystemExit(f"bench: only SQLite and PostgreSQL are supported, not {url!r}")
+        os.environ["DATABASE_URL"] = _postgres_bench_url(url)
+
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    start = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    log(f"{connection.vendor} database migrated in {time.perf_counter() - start:.1f} s")
+    return str(connection.vendor)
+
+
+def analyze() -> None:
+    """Refresh planner statistics after a bulk load on PostgreSQL, as autovacuum would
+    within a minute in production; benchmarks must not depend on its timing. SQLite is
+    left as the application leaves it (it never runs ANALYZE)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def database_size_mb() -> float:
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return int(cursor.fetchone()[0]) / 1e6
+    name = str(settings.DATABASES["default"]["NAME"])
+    return sum(os.path.getsize(p) for p in (name, name + "-wal") if os.path.exists(p)) / 1e6
+
+
+# --- Fixtures --------------------------------------------------------------------------
+
+
+@dataclass
+class Centre:
+    structure: Any  # maillage.core.models.Structure
+    member: Any  # maillage.core.models.Member (reception), with its user loaded
+
+
+def make_centre() -> Centre:
+    from maillage.core.models import Member, Structure, User
+    from maillage.core.roles import Role, StructureKind
+
+    structure = Structure.objects.create(name="Centre (benchmark)", kind=StructureKind.CENTRE)
+    user = User.objects.create_user(username="bench-reception", password=None)
+    member = Member.objects.create(
+        user=user, structure=structure, role=Role.RECEPTION, profession="accueillant"
+    )
+    return Centre(structure, Member.objects.select_related("user").get(pk=member.pk))
+
+
+def load_persons(centre: Centre, count: int) -> float:
+    """Generate ``count`` synthetic persons in the centre; returns the seconds it took."""
+    from maillage.people.synthetic import generate_persons
+
+    start = time.perf_counter()
+    generate_persons(centre.structure, count, seed=SEED, created_by=centre.member)
+    seconds = time.perf_counter() - start
+    log(f"{count} persons generated in {seconds:.1f} s")
+    analyze()
+    return seconds
+
+
+# --- Figures ---------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (``q`` in 0..100)."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def emit(bench: str, size: str, database: str, figures: dict[str, Any]) -> None:
+    def tidy(value: Any) -> Any:
+        return round(value, 3) if isinstance(value, float) else value
+
+    result = {
+        "bench": bench,
+        "size": size,
+        "database": database,
+        "figures": {key: tidy(value) for key, value in figures.items()}
+        | {"loadavg_1m": os.getloadavg()[0]},
+    }
+    sys.stdout.flush()
+    print(json.dumps(result, ensure_ascii=False), flush=True)
