@@ -76,6 +76,8 @@ def setup_django() -> str:
     os.environ["MAILLAGE_SECRET_KEY"] = secrets.token_urlsafe(64)
     os.environ["MAILLAGE_DEBUG"] = "false"  # no query log
     os.environ["MAILLAGE_HTTPS"] = "false"
+    os.environ["MAILLAGE_REQUIRE_MFA"] = "false"  # pages are requested as a logged-in member
+    os.environ["MAILLAGE_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     os.environ["DJANGO_SETTINGS_MODULE"] = "maillage.settings"
     url = os.environ.get("DATABASE_URL", "")
     if url:

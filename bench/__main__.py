@@ -7,7 +7,7 @@ import importlib
 
 from bench import SIZES, emit, log, setup_django
 
-BENCHMARKS = ("generate", "search", "dedup")
+BENCHMARKS = ("generate", "search", "dedup", "timeline", "audit_overhead")
 
 
 def main(argv: list[str] | None = None) -> None:

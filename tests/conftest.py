@@ -174,3 +174,11 @@ def other_person(other_member) -> Person:
             "birth_day": 20,
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rendered fragments are cached: every test starts from an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,4 +1,4 @@
-"""Test overlay: fast hasher, in-memory e-mail, no MFA unless a test turns it on."""
+"""Test overlay: fast hasher, in-memory e-mail and SMS, no MFA unless a test turns it on."""
 
 import os
 import tempfile
@@ -8,6 +8,7 @@ os.environ.setdefault("MAILLAGE_SECRET_KEY", "t" * 64)
 os.environ.setdefault("MAILLAGE_HTTPS", "false")
 os.environ.setdefault("MAILLAGE_REQUIRE_MFA", "false")
 os.environ.setdefault("MAILLAGE_EMAIL_BACKEND", "memory")
+os.environ.setdefault("MAILLAGE_SMS_BACKEND", "memory")
 
 from maillage.settings import *  # noqa: F403
 

@@ -2,7 +2,7 @@
 
 ``maillage demo``      migrate, load the demo centre if the database is empty, serve it
 ``maillage serve``     serve the application (waitress) — production entry point
-``maillage generate``  scale data: ``--persons N``
+``maillage generate``  scale data: ``--persons N [--entries M]``
 ``maillage <django command>``  any Django management command (migrate, createsuperuser…)
 """
 
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     demo.add_argument("--no-serve", action="store_true", help="prepare the data and stop")
     gen = sub.add_parser("generate", help="generate synthetic scale data")
     gen.add_argument("--persons", type=int, required=True)
+    gen.add_argument("--entries", type=int, default=0, help="about this many journal entries")
     gen.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
 
@@ -87,4 +88,4 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("generate", persons=args.persons, seed=args.seed)
+        call_command("generate", persons=args.persons, entries=args.entries, seed=args.seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -121,7 +122,9 @@ INSTALLED_APPS = [
     "axes",
     "maillage.core",
     "maillage.people",
+    "maillage.record",
     "maillage.portal",
+    "ninja",  # the API documentation page, served from its own static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -246,6 +249,20 @@ EMAIL_HOST_PASSWORD = envstr("MAILLAGE_EMAIL_PASSWORD")
 EMAIL_USE_TLS = envbool("MAILLAGE_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("MAILLAGE_FROM_EMAIL", "maillage@localhost")
 
+# Text messages (maillage.core.sms): console, memory or webhook.
+SMS_BACKEND = envstr("MAILLAGE_SMS_BACKEND", "console").strip() or "console"
+if SMS_BACKEND not in {"console", "memory", "webhook"}:
+    raise ImproperlyConfigured("MAILLAGE_SMS_BACKEND must be console, memory or webhook")
+SMS_WEBHOOK_URL = envstr("MAILLAGE_SMS_WEBHOOK_URL").strip()
+SMS_WEBHOOK_TOKEN = envstr("MAILLAGE_SMS_WEBHOOK_TOKEN").strip()
+if SMS_BACKEND == "webhook":
+    _sms_url = urlsplit(SMS_WEBHOOK_URL)
+    if _sms_url.scheme not in {"http", "https"} or not _sms_url.netloc:
+        raise ImproperlyConfigured(
+            "MAILLAGE_SMS_WEBHOOK_URL must be an http:// or https:// address "
+            "when MAILLAGE_SMS_BACKEND is webhook"
+        )
+
 # Internationalisation: English msgids, French first (docs/adr/0002).
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -259,9 +276,28 @@ STATIC_ROOT = Path(envstr("MAILLAGE_STATIC_ROOT", str(DATA_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # Public files: readable by a web server, unlike uploads (FILE_UPLOAD_PERMISSIONS).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Uploaded documents: the largest file accepted, in megabytes (record.document_forms).
+MAX_UPLOAD_MB = envint("MAILLAGE_MAX_UPLOAD_MB", 20, minimum=1)
+if MAX_UPLOAD_MB > 200:  # a document is held in memory while it is checked and stored
+    raise ImproperlyConfigured(f"MAILLAGE_MAX_UPLOAD_MB must be at most 200, got {MAX_UPLOAD_MB}")
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+# Form fields and JSON bodies (files aside) stay small; a file larger than this is
+# streamed to a temporary file in the data directory, never in the system's /tmp.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
+(DATA_DIR / "tmp").mkdir(exist_ok=True)
+# Stored documents are readable by the service account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 LOGGING = {
     "version": 1,

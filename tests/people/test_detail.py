@@ -43,7 +43,7 @@ def test_it_lists_only_current_relations(as_reception, reception, person):
     assert "Yves VOISIN" not in response.content.decode()
 
 
-MAX_DETAIL_QUERIES = 16
+MAX_DETAIL_QUERIES = 17  # + the unread-notifications count of the header
 MAX_HOME_QUERIES = 11
 
 

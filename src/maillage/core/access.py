@@ -7,9 +7,13 @@ object or raise ``Http404`` — missing and forbidden look the same.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
+from django.utils import timezone
 
 from maillage.core.roles import Role, Section
 
@@ -108,7 +112,10 @@ def can_on_person(member: Member | None, verb: str, person: Person) -> bool:
             right == RW for right in ROLE_DEFAULTS.get(role, {}).values()
         )
     if verb == "view_access_log":
-        return role == Role.ADMIN
+        return role == Role.ADMIN or is_referent(member, person)
+    if verb == "invite_to_portal":
+        # Opening the person's own space: the administrative writers, or their referent.
+        return section_right(role, S.ADMINISTRATIVE) == RW or is_referent(member, person)
     return False
 
 
@@ -161,5 +168,238 @@ def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_iden
                 obj=person,
                 reason=verb,
             )
+        raise Http404
+    return person
+
+
+# --- The shared record: sections, care team, the person's choices, break-glass ----------
+
+# How long an emergency access stays open once its reason is written.
+BREAK_GLASS_DURATION = timedelta(hours=4)
+ALL_SECTIONS = tuple(Section.values)
+
+
+def section_rights(
+    role: str,
+    *,
+    in_care_team: bool,
+    break_glass: bool = False,
+    refused_to_role: Collection[str] = (),
+    refused_to_member: Collection[str] = (),
+    granted: Collection[str] = (),
+) -> dict[str, str]:
+    """The right ("", "r" or "rw") of a member on each section of one person's record.
+
+    1. Role defaults apply to members of the person's care team, and to a member who
+       opened the record in an emergency (break-glass).
+    2. The person's refusals remove a section, to a whole role or to a named member,
+       unless the member opened the record in an emergency.
+    3. A section the person granted to a named member is readable by them, even outside
+       the care team, unless the person also refused it to that same member.
+    """
+    rights: dict[str, str] = {}
+    for section in ALL_SECTIONS:
+        right = section_right(role, section) if (in_care_team or break_glass) else NONE
+        if section in refused_to_role and not break_glass:
+            right = NONE
+        if section in granted and right == NONE:
+            right = R
+        if section in refused_to_member and not break_glass:
+            right = NONE
+        rights[section] = right
+    return rights
+
+
+@dataclass(frozen=True)
+class RecordAccess:
+    """What one member may do in one person's record, decided once per request."""
+
+    member: Member
+    person: Person
+    in_care_team: bool
+    is_referent: bool
+    break_glass: bool
+    rights: dict[str, str] = field(default_factory=dict)
+    # Sections the person refused to this member, by role or by name.
+    refused: frozenset[str] = frozenset()
+
+    @property
+    def readable(self) -> frozenset[str]:
+        return frozenset(s for s, right in self.rights.items() if right)
+
+    @property
+    def writable(self) -> frozenset[str]:
+        return frozenset(s for s, right in self.rights.items() if right == RW)
+
+    @property
+    def reads_as_participant(self) -> bool:
+        """Interpreters read the encounters they took part in, and nothing else."""
+        return self.member.role == Role.INTERPRETER
+
+    def can_read(self, section: str) -> bool:
+        return bool(self.rights.get(section))
+
+    def can_write(self, section: str) -> bool:
+        return self.rights.get(section) == RW
+
+    @property
+    def may_break_glass(self) -> bool:
+        """Outside the care team, or refused a part, a team member may open the record in
+        an emergency (interpreters, partners and observers may not)."""
+        return (
+            not self.break_glass
+            and self.member.role in BREAK_GLASS_ROLES
+            and (not self.in_care_team or bool(self.refused & _default_sections(self.member)))
+        )
+
+
+# Roles that may open a record in an emergency: those whose work is care or support.
+BREAK_GLASS_ROLES = frozenset(
+    role for role, rights in ROLE_DEFAULTS.items() if any(r == RW for r in rights.values())
+) - {Role.RECEPTION}
+
+
+def _default_sections(member: Member) -> frozenset[str]:
+    return frozenset(s for s in ALL_SECTIONS if section_right(member.role, s))
+
+
+def _record_member(member: Member | None, person: Person) -> bool:
+    """Members who may have any access at all to the person's record."""
+    return (
+        member is not None
+        and _active(member)
+        and person.structure_id == member.structure_id
+        and person.merged_into_id is None
+        and member.role != Role.NETWORK_OBSERVER
+    )
+
+
+def in_care_team(member: Member, person: Person) -> bool:
+    if member.role in TEAM_ROLES and person.structure.is_care_team:
+        return True
+    return person.care_team.current().filter(member=member).exists()
+
+
+def is_referent(member: Member, person: Person) -> bool:
+    return person.care_team.current().filter(member=member, is_referent=True).exists()
+
+
+def record_access(member: Member | None, person: Person) -> RecordAccess | None:
+    """The member's access to the person's record, or None when they have none at all.
+
+    Three small queries: the member's care-team row, the person's current choices that
+    concern the member, and an open emergency access.
+    """
+    if member is None or not _record_member(member, person):
+        return None
+    from maillage.record.models import BreakGlass
+
+    row = person.care_team.current().filter(member=member).only("is_referent").first()
+    team_role = member.role in TEAM_ROLES
+    whole_structure = team_role and person.structure.is_care_team
+    in_team = whole_structure or row is not None
+    refused_role: set[str] = set()
+    refused_member: set[str] = set()
+    granted: set[str] = set()
+    for kind, section, role, member_id in person.sharing_choices.current().values_list(
+        "kind", "section", "role", "member_id"
+    ):
+        if kind == "refuse" and role == member.role:
+            refused_role.add(section)
+        elif kind == "refuse" and member_id == member.pk:
+            refused_member.add(section)
+        elif kind == "grant" and member_id == member.pk:
+            granted.add(section)
+    glass = BreakGlass.objects.filter(
+        person=person, member=member, expires_at__gt=timezone.now()
+    ).exists()
+    rights = section_rights(
+        member.role,
+        in_care_team=in_team and (team_role or member.role == Role.PARTNER),
+        break_glass=glass,
+        refused_to_role=refused_role,
+        refused_to_member=refused_member,
+        granted=granted,
+    )
+    return RecordAccess(
+        member=member,
+        person=person,
+        in_care_team=in_team,
+        is_referent=bool(row and row.is_referent),
+        break_glass=glass,
+        rights=rights,
+        refused=frozenset(refused_role | refused_member),
+    )
+
+
+def has_record_access(access: RecordAccess | None) -> bool:
+    """Whether the member reads anything of the record beyond identity and contact."""
+    return access is not None and (bool(access.readable) or access.reads_as_participant)
+
+
+def can_manage_care_team(member: Member | None, person: Person) -> bool:
+    """The referent and the structure's coordinators add and remove care-team members; while
+    a person has no referent, any member of their care team may name one."""
+    if member is None or not _record_member(member, person) or member.role not in TEAM_ROLES:
+        return False
+    if member.role in {Role.COORDINATOR, Role.ADMIN}:
+        return True
+    team = person.care_team.current()
+    if team.filter(member=member, is_referent=True).exists():
+        return True
+    if team.filter(is_referent=True).exists():
+        return False
+    return in_care_team(member, person) and any(
+        section_right(member.role, s) == RW for s in ALL_SECTIONS
+    )
+
+
+def can_record_choice(member: Member | None, person: Person) -> bool:
+    """Members of the care team may write down a choice the person tells them."""
+    return (
+        member is not None
+        and _record_member(member, person)
+        and member.role in TEAM_ROLES
+        and member.role not in {Role.INTERPRETER, Role.ADMIN}
+        and in_care_team(member, person)
+    )
+
+
+def get_record_for_member(member: Member | None, pk: Any) -> tuple[Person, RecordAccess]:
+    """The person and the member's access to their record; 404 when they have none, logged
+    as a denial when the person exists."""
+    if member is not None and member.role == Role.PARTNER:
+        person = _partner_person(member, pk)
+    else:
+        person = get_person_for_member(member, pk)
+    access = record_access(member, person)
+    if access is None:
+        raise Http404
+    return person, access
+
+
+def _partner_person(member: Member | None, pk: Any) -> Person:
+    """A partner reaches a person only through a section the person granted them."""
+    from maillage.people.models import Person
+
+    if member is None or not _active(member):
+        raise Http404
+    try:
+        person_pk = int(pk)
+    except (ValueError, TypeError):
+        raise Http404 from None
+    person = (
+        Person.objects.select_related("structure")
+        .filter(
+            pk=person_pk,
+            structure_id=member.structure_id,
+            merged_into__isnull=True,
+            sharing_choices__kind="grant",
+            sharing_choices__member=member,
+            sharing_choices__withdrawn_at__isnull=True,
+        )
+        .first()
+    )
+    if person is None:
         raise Http404
     return person

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from maillage.core.models import AccessEvent
@@ -9,6 +10,36 @@ from maillage.core.models import AccessEvent
 if TYPE_CHECKING:
     from maillage.core.models import Member
     from maillage.people.models import Person
+
+
+def _event(
+    *,
+    action: str,
+    member: Member | None,
+    user: Any,
+    person: Person | None,
+    section: str,
+    obj: Any,
+    reason: str,
+    flagged: bool,
+) -> AccessEvent:
+    if user is None and member is not None:
+        user = member.user
+    structure_id = member.structure_id if member is not None else None
+    if structure_id is None and person is not None:
+        structure_id = person.structure_id
+    return AccessEvent(
+        action=action,
+        actor_user=user if user is not None and getattr(user, "pk", None) else None,
+        actor_member=member,
+        structure_id=structure_id,
+        person=person,
+        section=section,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        reason=reason,
+        flagged=flagged,
+    )
 
 
 def log_event(
@@ -22,20 +53,43 @@ def log_event(
     reason: str = "",
     flagged: bool = False,
 ) -> AccessEvent:
-    if user is None and member is not None:
-        user = member.user
-    structure_id = member.structure_id if member is not None else None
-    if structure_id is None and person is not None:
-        structure_id = person.structure_id
-    return AccessEvent.objects.create(
+    event = _event(
         action=action,
-        actor_user=user if user is not None and getattr(user, "pk", None) else None,
-        actor_member=member,
-        structure_id=structure_id,
+        member=member,
+        user=user,
         person=person,
         section=section,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        obj=obj,
         reason=reason,
         flagged=flagged,
+    )
+    event.save()
+    return event
+
+
+def log_reads(
+    *,
+    person: Person,
+    sections: Iterable[str],
+    member: Member | None = None,
+    user: Any = None,
+    obj: Any = None,
+    reason: str = "",
+    flagged: bool = False,
+) -> None:
+    """One read event per section shown, written in a single insert."""
+    AccessEvent.objects.bulk_create(
+        [
+            _event(
+                action=AccessEvent.Action.READ,
+                member=member,
+                user=user,
+                person=person,
+                section=section,
+                obj=obj,
+                reason=reason,
+                flagged=flagged,
+            )
+            for section in sorted(set(sections))
+        ]
     )

@@ -5,13 +5,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from maillage.core.access import can
-from maillage.core.models import Member
+from maillage.core.models import Member, Notification
 
 
 def current_member(request: HttpRequest) -> dict[str, Any]:
     member = getattr(request, "member", None)
     memberships: list[Member] = []
     nav: dict[str, bool] = {}
+    unread = 0
     if member is not None:
         memberships = list(
             Member.objects.active().filter(user_id=member.user_id).select_related("structure")
@@ -21,4 +22,10 @@ def current_member(request: HttpRequest) -> dict[str, Any]:
             "manage": can(member, "manage_members", member.structure),
             "duplicates": can(member, "review_duplicates", member.structure),
         }
-    return {"member": member, "memberships": memberships, "nav": nav}
+        unread = Notification.objects.filter(recipient=member).unread().count()
+    return {
+        "member": member,
+        "memberships": memberships,
+        "nav": nav,
+        "unread_notifications": unread,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -151,6 +152,8 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
         obj=usager,
     )
 
+    _demo_record(centre, coord, centre_persons, usager, members, rng)
+
     # Today at reception: some waiting, some already seen.
     now = timezone.now()
     today = timezone.localdate()
@@ -180,3 +183,126 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
         )
         Person.objects.filter(pk=person.pk).update(last_contact_at=arrived)
     return {"centre": centre, "coord": coord, "usager": usager}
+
+
+# A tiny, valid PDF: the demo's "compte rendu" document (synthetic text only).
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 71>>stream\n"
+    b"BT /F1 14 Tf 72 770 Td (Compte rendu de consultation - exemple) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_record(
+    centre: Structure,
+    coord: Structure,
+    centre_persons: list[Person],
+    usager: Person,
+    members: dict[str, Member],
+    rng: random.Random,
+) -> None:
+    """Journal entries, referents and one person's story with a co-consultation, a
+    document and a sharing choice."""
+    from maillage.core.access import record_access
+    from maillage.record import actions as record_actions
+    from maillage.record.models import CareTeamMember
+    from maillage.record.synthetic import Plan, generate_journal
+
+    team = list(Member.objects.filter(structure=centre).select_related("user"))
+    followed = [p for p in centre_persons if p.merged_into_id is None and p.pk != usager.pk]
+    plans = [Plan(p, rng.randint(1, 8)) for p in rng.sample(followed, min(350, len(followed)))]
+    generate_journal(plans, team, seed=rng.randint(0, 10**6))
+    gps = [m for m in team if m.role == Role.GP]
+    CareTeamMember.objects.bulk_create(
+        [
+            CareTeamMember(
+                person=plan.person,
+                member=rng.choice(gps),
+                is_referent=True,
+                source="added",
+                added_by=members["medecin"],
+            )
+            for plan in plans[: len(plans) // 2]
+        ]
+    )
+    coord_team = list(Member.objects.filter(structure=coord))
+    coordinator = next(m for m in coord_team if m.role == Role.COORDINATOR)
+    coord_persons = list(Person.objects.filter(structure=coord, merged_into__isnull=True))
+    CareTeamMember.objects.bulk_create(
+        [
+            CareTeamMember(
+                person=p, member=coordinator, is_referent=True, source="added", added_by=coordinator
+            )
+            for p in coord_persons
+        ]
+    )
+    generate_journal(
+        [Plan(p, rng.randint(1, 3)) for p in coord_persons],
+        [m for m in coord_team if m.role in {Role.COORDINATOR, Role.MEDIATOR}],
+        seed=rng.randint(0, 10**6),
+    )
+
+    # The usager's own story, written the way the team would.
+    gp, social, interpreter = members["medecin"], members["social"], members["interprete"]
+    record_actions.do_add_to_care_team(gp, usager, gp, referent=True)
+    now = timezone.now()
+    gp_access = record_access(gp, usager)
+    assert gp_access is not None
+    generate_journal([Plan(usager, 10, days=400)], team, seed=7, now=now - timedelta(days=20))
+    record_actions.do_record_encounter(
+        gp_access,
+        record_actions.EncounterInput(
+            kind="co_consultation",
+            section=Section.CLINICAL,
+            occurred_at=now - timedelta(days=6, hours=2),
+            duration_minutes=45,
+            place="centre",
+            reason="Fatigue, difficultés pour payer les médicaments",
+            reason_codes=["A04"],
+            members=[social],
+            interpreter=interpreter,
+            interpreting_language="ar",
+            note="Fatigue depuis un mois, examen sans particularité. Bilan sanguin prescrit. "
+            "La personne renonce à certains médicaments faute de complémentaire : "
+            "l'assistant social reprend le dossier CSS avec elle.",
+            observations=[
+                record_actions.ObservationInput("weight", Decimal("64.5")),
+                record_actions.ObservationInput("blood_pressure", Decimal(128), Decimal(82)),
+            ],
+        ),
+    )
+    social_access = record_access(social, usager)
+    assert social_access is not None
+    record_actions.do_add_note(
+        social_access,
+        section=Section.SOCIAL,
+        text="Dossier de Complémentaire santé solidaire déposé ; réponse attendue sous deux mois.",
+        occurred_at=now - timedelta(days=6, hours=1),
+    )
+    record_actions.do_add_problem(
+        gp_access, title="Hypertension artérielle", code_system="icpc2", code="K86"
+    )
+    record_actions.do_add_document(
+        gp_access,
+        section=Section.CLINICAL,
+        doc_type="letter",
+        title="Compte rendu de consultation",
+        content=DEMO_PDF,
+        original_name="compte-rendu.pdf",
+        content_type="application/pdf",
+        occurred_at=now - timedelta(days=6),
+    )
+    user = User.objects.get(person=usager)
+    record_actions.do_record_choice(
+        usager,
+        kind="refuse",
+        section=Section.SOCIAL,
+        role=Role.RECEPTION,
+        user=user,
+        note="Je préfère que l'accueil ne lise pas mes notes sociales.",
+    )

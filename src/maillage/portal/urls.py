@@ -1,6 +1,16 @@
 from django.urls import path
 
-from maillage.portal import views
+from maillage.portal import invite_views, sharing_views, views
 
 app_name = "portal"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dossier/", views.my_record, name="record"),
+    path("documents/<int:entry_pk>/", views.document_download, name="document_download"),
+    path("partage/", sharing_views.sharing, name="sharing"),
+    path("partage/refuser/", sharing_views.refuse, name="sharing_refuse"),
+    path("partage/ouvrir/", sharing_views.grant, name="sharing_grant"),
+    path("partage/<int:choice_pk>/retirer/", sharing_views.withdraw, name="sharing_withdraw"),
+    path("activer/", invite_views.activate, name="activate"),
+    path("activer/<str:token>/", invite_views.activate_link, name="activate_link"),
+]

@@ -1,0 +1,164 @@
+"""Reads of the shared record. The only place that turns an access decision
+(``core.access.RecordAccess``) into query filters."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from maillage.core.access import RecordAccess
+from maillage.core.roles import Section
+from maillage.people.models import Person
+from maillage.people.queries import record_ids
+from maillage.record.choices import EntryKind
+from maillage.record.models import Entry, Participant
+
+ENTRY_RELATED = ("encounter", "observation", "document", "author__user")
+
+
+def visible_q(access: RecordAccess) -> Q:
+    """Entries of the record the member may read."""
+    q = Q(section__in=sorted(access.readable))
+    if access.reads_as_participant:
+        took_part = Participant.objects.filter(member=access.member)
+        q |= (
+            Q(Exists(took_part.filter(entry=OuterRef("pk"))))
+            | Q(Exists(took_part.filter(entry=OuterRef("parent_id"))))
+        ) & ~Q(section__in=sorted(access.refused))
+    return q
+
+
+def entries_for_member(access: RecordAccess) -> QuerySet[Entry]:
+    return Entry.objects.filter(visible_q(access), person_id__in=record_ids(access.person))
+
+
+def entries_for_person(person: Person) -> QuerySet[Entry]:
+    """What the person reads about themself: everything but notes about a third party."""
+    return Entry.objects.filter(person_id__in=record_ids(person), concerns_third_party=False)
+
+
+@dataclass
+class TimelineFilters:
+    section: str = ""
+    kind: str = ""
+    author_id: int | None = None
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+
+
+def _has_child(visible: QuerySet[Entry], access: RecordAccess | None, **lookups: object) -> Exists:
+    """Whether a row has a visible child matching ``lookups``. With the viewer's access the
+    subquery goes straight to the row's children (the parent index) instead of the whole
+    visible record."""
+    children: QuerySet[Entry] = visible
+    if access is not None and not access.reads_as_participant:
+        children = Entry.objects.filter(section__in=sorted(access.readable))
+    return Exists(children.filter(parent_id=OuterRef("pk"), **lookups))
+
+
+def timeline(visible: QuerySet[Entry], filters: TimelineFilters | None = None) -> QuerySet[Entry]:
+    """Rows of a timeline with what it takes to show them (see ``with_details``)."""
+    return with_details(timeline_rows(visible, filters), visible)
+
+
+def timeline_rows(
+    visible: QuerySet[Entry],
+    filters: TimelineFilters | None = None,
+    access: RecordAccess | None = None,
+) -> QuerySet[Entry]:
+    """Rows of a timeline, newest first: every visible entry that is not shown inside a
+    visible encounter. With the viewer's ``access``, whether an encounter is visible is
+    read from its section instead of a subquery."""
+    filters = filters or TimelineFilters()
+    if access is not None and not access.reads_as_participant:
+        if access.readable == frozenset(Section.values):
+            rows = visible.filter(parent__isnull=True)
+        else:
+            rows = visible.filter(
+                Q(parent__isnull=True) | ~Q(parent__section__in=sorted(access.readable))
+            )
+    else:
+        rows = visible.filter(Q(parent__isnull=True) | ~Q(parent_id__in=visible.values("pk")))
+    if filters.section:
+        rows = rows.filter(
+            Q(section=filters.section) | Q(_has_child(visible, access, section=filters.section))
+        )
+    if filters.kind in EntryKind.values:
+        rows = rows.filter(Q(kind=filters.kind) | Q(_has_child(visible, access, kind=filters.kind)))
+    elif filters.kind:  # a type of encounter
+        rows = rows.filter(kind=EntryKind.ENCOUNTER, encounter__kind=filters.kind)
+    if filters.author_id:
+        took_part = Participant.objects.filter(entry=OuterRef("pk"), member_id=filters.author_id)
+        rows = rows.filter(Q(author_id=filters.author_id) | Q(Exists(took_part)))
+    if filters.start:
+        rows = rows.filter(occurred_at__date__gte=filters.start)
+    if filters.end:
+        rows = rows.filter(occurred_at__date__lte=filters.end)
+    return rows.order_by("-occurred_at", "-pk")
+
+
+def with_details(rows: QuerySet[Entry], visible: QuerySet[Entry]) -> QuerySet[Entry]:
+    """The joins a rendered entry needs: its details and author, its visible children
+    (one query), its participants (one query)."""
+    return rows.select_related(*ENTRY_RELATED).prefetch_related(
+        Prefetch(
+            "children",
+            queryset=visible.select_related("observation", "author__user").order_by(
+                "occurred_at", "pk"
+            ),
+        ),
+        Prefetch("participants", queryset=Participant.objects.select_related("member__user")),
+    )
+
+
+def current_problems_and_treatments(visible: QuerySet[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """Active problems and current treatments, in one query."""
+    rows = (
+        visible.filter(kind__in=[EntryKind.PROBLEM, EntryKind.TREATMENT], status="active")
+        .only("pk", "kind", "title", "text", "code", "code_system", "occurred_at")
+        .order_by("-occurred_at", "-pk")
+    )
+    found: dict[str, list[Entry]] = {EntryKind.PROBLEM: [], EntryKind.TREATMENT: []}
+    for entry in rows:
+        found[entry.kind].append(entry)
+    return found[EntryKind.PROBLEM], found[EntryKind.TREATMENT]
+
+
+def problems(visible: QuerySet[Entry]) -> QuerySet[Entry]:
+    return (
+        visible.filter(kind=EntryKind.PROBLEM)
+        .select_related("author__user")
+        .order_by("status", "-occurred_at", "-pk")
+    )
+
+
+def treatments(visible: QuerySet[Entry]) -> QuerySet[Entry]:
+    return (
+        visible.filter(kind=EntryKind.TREATMENT)
+        .select_related("author__user")
+        .order_by("status", "-occurred_at", "-pk")
+    )
+
+
+def documents(visible: QuerySet[Entry]) -> QuerySet[Entry]:
+    return (
+        visible.filter(kind=EntryKind.DOCUMENT)
+        .select_related("document", "author__user")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def latest_observations(visible: QuerySet[Entry]) -> list[Entry]:
+    """The latest value of each measure, for the record's summary (two small queries)."""
+    latest: dict[str, int] = {}
+    recent = (
+        visible.filter(kind=EntryKind.OBSERVATION)
+        .order_by("-occurred_at", "-pk")
+        .values_list("observation__kind", "pk")[:200]
+    )
+    for kind, pk in recent:
+        latest.setdefault(kind, pk)
+    found = Entry.objects.select_related("observation").in_bulk(list(latest.values()))
+    return [found[pk] for pk in latest.values() if pk in found]

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import formats
+
+from maillage.record.choices import UNIT_LABELS
+from maillage.record.models import Observation
+
+register = template.Library()
+
+
+@register.filter
+def measure(observation: Observation) -> str:
+    """ "72,5 kg", "135/85 mmHg" — numbers in the current language's format."""
+    value = formats.number_format(observation.value.normalize())
+    if observation.value2 is not None:
+        value = f"{value}/{formats.number_format(observation.value2.normalize())}"
+    return f"{value}\u00a0{UNIT_LABELS.get(observation.unit, observation.unit)}"
+
+
+_LABELS: dict[tuple[type, str], dict[object, object]] = {}
+
+
+@register.filter
+def label(obj: object, field_name: str) -> object:
+    """The display label of a choice field, like ``get_<field>_display`` but from a table
+    built once per field (Django rebuilds it at every call, which shows on long pages)."""
+    key = (type(obj), field_name)
+    labels = _LABELS.get(key)
+    if labels is None:
+        field = obj._meta.get_field(field_name)  # type: ignore[attr-defined]
+        labels = _LABELS[key] = dict(field.flatchoices)
+    value = getattr(obj, field_name)
+    return labels.get(value, value)

@@ -1,0 +1,5 @@
+from maillage.record.views import documents, sharing
+from maillage.record.views import journal as journal
+
+app_name = "record"
+urlpatterns = [*journal.urlpatterns, *sharing.urlpatterns, *documents.urlpatterns]
