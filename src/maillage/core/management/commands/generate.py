@@ -24,8 +24,10 @@ SCALE_TEAM = [
     (Role.RECEPTION, "accueillant"),
     (Role.INTERPRETER, "interprete"),
 ]
-# About how many entries one encounter brings (its note and its measures).
+# About how many entries one encounter brings (its note and its measures), with the
+# problems and treatments that come with a record, and without them for a long record.
 ENTRIES_PER_ENCOUNTER = 2.6
+ENTRIES_PER_ENCOUNTER_LONG_RECORD = 2.4
 HEAVY_RECORD = 2000
 
 
@@ -90,7 +92,7 @@ def generate_entries(structure: Structure, entries: int, *, seed: int = 42) -> i
     rng = random.Random(seed)
     persons = list(Person.objects.filter(structure=structure).order_by("pk"))
     encounters = max(1, round(entries / ENTRIES_PER_ENCOUNTER))
-    heavy = min(encounters, round(HEAVY_RECORD / ENTRIES_PER_ENCOUNTER))
+    heavy = min(encounters, round(HEAVY_RECORD / ENTRIES_PER_ENCOUNTER_LONG_RECORD))
     counts = [0] * len(persons)
     counts[0] = heavy
     for _index in range(encounters - heavy):
