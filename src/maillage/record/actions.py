@@ -368,8 +368,9 @@ def do_correct_entry(
     access: RecordAccess, entry: Entry, changes: Mapping[str, Any], reason: str
 ) -> Entry:
     """Apply a correction; what the entry said before stays readable as a version."""
+    # Lock the entry's own row: PostgreSQL cannot lock the optional side of the joins.
     entry = (
-        Entry.objects.select_for_update()
+        Entry.objects.select_for_update(of=("self",))
         .select_related("encounter", "observation")
         .get(pk=entry.pk)
     )
