@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -289,3 +291,62 @@ def test_a_correction_shows_at_once_on_the_timeline(as_doctor, doctor, person):
     actions.do_correct_entry(gp, note, {"text": "Seconde version"}, "Faute de frappe")
     content = as_doctor.get(url).content.decode()
     assert "Seconde version" in content and "Première version" not in content
+
+
+def test_a_weight_brings_the_body_mass_index(doctor, person):
+    gp = access_of(doctor, person)
+    actions.do_add_observations(gp, [actions.ObservationInput("weight", Decimal("70"))])
+    assert not Entry.objects.filter(person=person, observation__kind="bmi").exists()
+    actions.do_add_observations(
+        gp,
+        [
+            actions.ObservationInput("weight", Decimal("70")),
+            actions.ObservationInput("height", Decimal("175")),
+        ],
+    )
+    actions.do_add_observations(gp, [actions.ObservationInput("weight", Decimal("80"))])
+    values = list(
+        Entry.objects.filter(person=person, observation__kind="bmi")
+        .order_by("pk")
+        .values_list("observation__value", flat=True)
+    )
+    assert values == [Decimal("22.9"), Decimal("26.1")]
+
+
+def test_an_encounter_and_a_measure_are_corrected_with_versions(as_doctor, doctor, person):
+    gp = access_of(doctor, person)
+    encounter = actions.do_record_encounter(
+        gp,
+        actions.EncounterInput(
+            kind="consultation",
+            section=Section.CLINICAL,
+            occurred_at=timezone.now(),
+            duration_minutes=15,
+            reason="Toux",
+            observations=[actions.ObservationInput("weight", Decimal("72"))],
+        ),
+    )
+    url = reverse("record:entry_correct", args=[person.pk, encounter.pk])
+    form_page = as_doctor.get(url).content.decode()
+    assert 'name="encounter_kind"' in form_page and 'name="text"' not in form_page
+    response = as_doctor.post(
+        url,
+        {
+            "encounter_kind": "home_visit",
+            "place": "home",
+            "duration_minutes": "40",
+            "encounter_reason": "Toux et fièvre",
+            "reason": "Visite à domicile, pas au centre",
+        },
+    )
+    assert response.status_code == 302
+    encounter.refresh_from_db()
+    assert (encounter.encounter.kind, encounter.encounter.duration_minutes) == ("home_visit", 40)
+    assert encounter.versions.get().data["encounter.kind"] == "consultation"
+    weight = encounter.children.get(kind="observation")
+    url = reverse("record:entry_correct", args=[person.pk, weight.pk])
+    bad = as_doctor.post(url, {"value": "720", "reason": "virgule oubliée"})
+    assert "value" in bad.context["form"].errors
+    assert as_doctor.post(url, {"value": "72,5", "reason": "virgule oubliée"}).status_code == 302
+    weight.refresh_from_db()
+    assert weight.observation.value == Decimal("72.5") and weight.version == 2

@@ -191,7 +191,7 @@ def do_record_encounter(access: RecordAccess, data: EncounterInput) -> Entry:
             concerns_third_party=data.concerns_third_party,
         )
         _log_write(access, note)
-    for item in data.observations:
+    for item in with_bmi(person, data.observations):
         _add_observation(access, item, parent=entry, occurred_at=data.occurred_at)
     for m in [member, *others]:
         _join_care_team(person, m, member, CareTeamSource.ENCOUNTER)
@@ -235,8 +235,29 @@ def do_add_observations(
     when = occurred_at or timezone.now()
     return [
         _add_observation(access, item, section=section, occurred_at=when, parent=parent)
-        for item in items
+        for item in with_bmi(access.person, items)
     ]
+
+
+def with_bmi(person: Person, items: Iterable[ObservationInput]) -> list[ObservationInput]:
+    """The measures, plus the body-mass index when a weight is measured: from the height
+    measured with it, or else the person's latest recorded height (adults' heights change
+    little; the index is not computed without one)."""
+    items = list(items)
+    kinds = {item.kind for item in items}
+    weight = next((item.value for item in items if item.kind == "weight"), None)
+    if weight is None or "bmi" in kinds:
+        return items
+    height = next((item.value for item in items if item.kind == "height"), None)
+    if height is None:
+        height = (
+            Observation.objects.filter(entry__person=person, kind="height")
+            .order_by("-entry__occurred_at", "-pk")
+            .values_list("value", flat=True)
+            .first()
+        )
+    index = obs.bmi(weight, height) if height is not None else None
+    return [*items, ObservationInput("bmi", index)] if index is not None else items
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.access import RecordAccess
@@ -24,7 +24,10 @@ from maillage.record.choices import (
     EntryKind,
     ObservationKind,
     Place,
+    ProblemStatus,
+    TreatmentStatus,
 )
+from maillage.record.models import Entry
 
 OBSERVATION_MESSAGES = {
     "not_a_number": _("Write a number, for example 72,5."),
@@ -426,7 +429,9 @@ class TreatmentForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    """A correction of an entry's text or title, with its mandatory reason."""
+    """A correction of an entry, with its mandatory reason. The fields offered depend on
+    the kind of entry; an encounter's and a measure's own details are prefixed
+    (``encounter.`` / ``observation.``) in ``changes()``, as ``do_correct_entry`` expects."""
 
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     text = forms.CharField(
@@ -434,6 +439,22 @@ class CorrectionForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
     ended = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    encounter_kind = forms.ChoiceField(label=_("Type of encounter"), choices=EncounterKind.choices)
+    place = forms.ChoiceField(label=_("Place"), choices=[("", "—"), *Place.choices], required=False)
+    place_detail = forms.CharField(label=_("Where exactly"), max_length=200, required=False)
+    duration_minutes = forms.IntegerField(
+        label=_("Length (minutes)"), required=False, min_value=1, max_value=1440
+    )
+    encounter_reason = forms.CharField(
+        label=_("Reason for the contact"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+    value = forms.CharField(label=_("Value"), max_length=10)
+    value2 = forms.CharField(
+        label=_("Blood pressure, diastolic (mmHg)"), max_length=10, required=False
+    )
     reason = forms.CharField(
         label=_("Reason for the correction"),
         help_text=_("Required: what the entry said before stays readable with this reason."),
@@ -441,26 +462,103 @@ class CorrectionForm(forms.Form):
         max_length=1000,
     )
 
-    def __init__(self, *args: Any, entry_kind: str, **kwargs: Any) -> None:
-        from maillage.record.choices import ProblemStatus, TreatmentStatus
+    KEPT: dict[str, tuple[str, ...]] = {
+        EntryKind.NOTE: ("text",),
+        EntryKind.PROBLEM: ("title", "text", "status", "ended"),
+        EntryKind.TREATMENT: ("text", "status", "ended"),
+        EntryKind.DOCUMENT: ("title",),
+        EntryKind.ENCOUNTER: (
+            "encounter_kind",
+            "place",
+            "place_detail",
+            "duration_minutes",
+            "encounter_reason",
+        ),
+        EntryKind.OBSERVATION: ("value", "value2"),
+    }
+    ENCOUNTER_FIELDS = {
+        "encounter_kind": "encounter.kind",
+        "place": "encounter.place",
+        "place_detail": "encounter.place_detail",
+        "duration_minutes": "encounter.duration_minutes",
+        "encounter_reason": "encounter.reason",
+    }
 
-        super().__init__(*args, **kwargs)
-        self.entry_kind = entry_kind
-        if entry_kind == EntryKind.PROBLEM:
-            self.fields["status"].choices = ProblemStatus.choices  # type: ignore[attr-defined]
-        elif entry_kind == EntryKind.TREATMENT:
-            self.fields["status"].choices = TreatmentStatus.choices  # type: ignore[attr-defined]
-        kept: dict[str, tuple[str, ...]] = {
-            EntryKind.NOTE: ("text",),
-            EntryKind.PROBLEM: ("title", "text", "status", "ended"),
-            EntryKind.TREATMENT: ("text", "status", "ended"),
-            EntryKind.DOCUMENT: ("title",),
-            EntryKind.ENCOUNTER: (),
+    def __init__(self, *args: Any, entry: Entry, **kwargs: Any) -> None:
+        initial: dict[str, Any] = {
+            "title": entry.title,
+            "text": entry.text,
+            "status": entry.status,
+            "ended": entry.ended,
         }
-        keep = kept.get(entry_kind, ())
-        for name in ("title", "text", "status", "ended"):
-            if name not in keep:
+        if entry.kind == EntryKind.ENCOUNTER:
+            enc = entry.encounter
+            initial |= {
+                "encounter_kind": enc.kind,
+                "place": enc.place,
+                "place_detail": enc.place_detail,
+                "duration_minutes": enc.duration_minutes,
+                "encounter_reason": enc.reason,
+            }
+        elif entry.kind == EntryKind.OBSERVATION:
+            ob = entry.observation
+            initial |= {
+                "value": formats.localize_input(ob.value.normalize()),
+                "value2": formats.localize_input(ob.value2.normalize()) if ob.value2 else "",
+            }
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self.entry = entry
+        if entry.kind == EntryKind.PROBLEM:
+            self.fields["status"].choices = ProblemStatus.choices  # type: ignore[attr-defined]
+        elif entry.kind == EntryKind.TREATMENT:
+            self.fields["status"].choices = TreatmentStatus.choices  # type: ignore[attr-defined]
+        keep = self.KEPT.get(entry.kind, ())
+        if entry.kind == EntryKind.OBSERVATION:
+            kind = obs.KINDS[entry.observation.kind]
+            self.fields["value"].label = _("Value (%(unit)s)") % {"unit": UNIT_LABELS[kind.unit]}
+            if not kind.has_second_value:
+                keep = ("value",)
+        for name in list(self.fields):
+            if name != "reason" and name not in keep:
                 del self.fields[name]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.entry.kind == EntryKind.OBSERVATION and "value" in data:
+            kind = self.entry.observation.kind
+            spec = obs.KINDS[kind]
+            try:
+                value = obs.parse_value(data["value"])
+                raw2 = (data.get("value2") or "").strip()
+                value2 = obs.parse_value(raw2) if raw2 else None
+                data["value"], data["value2"] = obs.check(kind, value, value2)
+            except obs.ObservationError as exc:
+                code = exc.args[0]
+                second = code == "second_out_of_range"
+                self.add_error(
+                    "value2" if second else "value",
+                    forms.ValidationError(
+                        OBSERVATION_MESSAGES.get(code, OBSERVATION_MESSAGES["not_a_number"]),
+                        code=code,
+                        params={
+                            "minimum": spec.second_minimum if second else spec.minimum,
+                            "maximum": spec.second_maximum if second else spec.maximum,
+                            "unit": UNIT_LABELS[spec.unit],
+                        },
+                    ),
+                )
+        return data
+
     def changes(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+        changes: dict[str, Any] = {}
+        for name, value in self.cleaned_data.items():
+            if name == "reason":
+                continue
+            if name in self.ENCOUNTER_FIELDS:
+                changes[self.ENCOUNTER_FIELDS[name]] = value
+            elif name in {"value", "value2"}:
+                changes[f"observation.{name}"] = value
+            else:
+                changes[name] = value
+        return changes

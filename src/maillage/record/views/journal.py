@@ -342,18 +342,9 @@ def entry_detail(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
 def entry_correct(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
     person, access = _record(request, pk)
     entry = _entry(access, entry_pk)
-    if not access.can_write(entry.section) or entry.kind in {
-        EntryKind.ENCOUNTER,
-        EntryKind.OBSERVATION,
-    }:
+    if not access.can_write(entry.section):
         raise Http404
-    initial = {
-        "title": entry.title,
-        "text": entry.text,
-        "status": entry.status,
-        "ended": entry.ended,
-    }
-    form = CorrectionForm(request.POST or None, entry_kind=entry.kind, initial=initial)
+    form = CorrectionForm(request.POST or None, entry=entry)
     if request.method == "POST" and form.is_valid():
         actions.do_correct_entry(access, entry, form.changes(), form.cleaned_data["reason"])
         messages.success(request, _("The correction is saved; the earlier version stays readable."))
