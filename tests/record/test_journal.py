@@ -350,3 +350,24 @@ def test_an_encounter_and_a_measure_are_corrected_with_versions(as_doctor, docto
     assert as_doctor.post(url, {"value": "72,5", "reason": "virgule oubliée"}).status_code == 302
     weight.refresh_from_db()
     assert weight.observation.value == Decimal("72.5") and weight.version == 2
+
+
+def test_the_summary_shows_the_latest_value_of_each_measure(doctor, person):
+    from maillage.record.queries import entries_for_member, latest_observations
+
+    gp = access_of(doctor, person)
+    now = timezone.now()
+    for days, weight in ((30, "80"), (2, "78"), (10, "79")):
+        actions.do_add_observations(
+            gp,
+            [actions.ObservationInput("weight", Decimal(weight))],
+            occurred_at=now - timezone.timedelta(days=days),
+        )
+    actions.do_add_observations(
+        gp, [actions.ObservationInput("blood_pressure", Decimal(130), Decimal(80))]
+    )
+    latest = latest_observations(entries_for_member(gp))
+    assert [(e.observation.kind, e.observation.value) for e in latest] == [
+        ("weight", Decimal("78")),
+        ("blood_pressure", Decimal("130")),
+    ]

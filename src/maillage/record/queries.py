@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from maillage.core.access import RecordAccess
 from maillage.core.roles import Section
 from maillage.people.models import Person
 from maillage.people.queries import record_ids
-from maillage.record.choices import EntryKind
+from maillage.record.choices import EntryKind, ObservationKind
 from maillage.record.models import Entry, Participant
 
 ENTRY_RELATED = ("encounter", "observation", "document", "author__user")
@@ -151,14 +152,18 @@ def documents(visible: QuerySet[Entry]) -> QuerySet[Entry]:
 
 
 def latest_observations(visible: QuerySet[Entry]) -> list[Entry]:
-    """The latest value of each measure, for the record's summary (two small queries)."""
-    latest: dict[str, int] = {}
-    recent = (
-        visible.filter(kind=EntryKind.OBSERVATION)
-        .order_by("-occurred_at", "-pk")
-        .values_list("observation__kind", "pk")[:200]
+    """The latest value of each measure, for the record's summary (one query: the newest
+    row of each kind, by a window function)."""
+    newest = Window(
+        RowNumber(),
+        partition_by=[F("observation__kind")],
+        order_by=[F("occurred_at").desc(), F("pk").desc()],
     )
-    for kind, pk in recent:
-        latest.setdefault(kind, pk)
-    found = Entry.objects.select_related("observation").in_bulk(list(latest.values()))
-    return [found[pk] for pk in latest.values() if pk in found]
+    latest = (
+        visible.filter(kind=EntryKind.OBSERVATION)
+        .select_related("observation")
+        .annotate(rank=newest)
+        .filter(rank=1)
+    )
+    order = {kind: index for index, kind in enumerate(ObservationKind.values)}
+    return sorted(latest, key=lambda entry: order.get(entry.observation.kind, len(order)))
