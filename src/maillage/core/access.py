@@ -152,7 +152,7 @@ def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_iden
     from maillage.people.models import Person
 
     try:
-        person = Person.objects.select_related("structure", "merged_into").get(pk=int(pk))
+        person = Person.objects.select_related("structure").get(pk=int(pk))
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     if not can_on_person(member, verb, person):
