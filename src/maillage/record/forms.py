@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.access import RecordAccess
+from maillage.core.fields import BoundedModelMultipleChoiceField
 from maillage.core.models import Member
 from maillage.core.roles import Role, Section
 from maillage.lib import observations as obs
@@ -103,7 +104,7 @@ def _lines(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-class MemberChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class MemberChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: Member) -> str:
         return f"{obj.display_name} — {obj.get_profession_display()}"
 
