@@ -34,13 +34,12 @@ from maillage.people.choices import LANGUAGES
 from maillage.people.models import Person
 from maillage.record import actions, queries
 from maillage.record.choices import (
-    UNIT_LABELS,
     EncounterKind,
     EntryKind,
     ObservationKind,
     Place,
 )
-from maillage.record.forms import OBSERVATION_MESSAGES
+from maillage.record.forms import observation_error
 from maillage.record.models import Entry
 from maillage.record.views.documents import document_response
 
@@ -546,21 +545,14 @@ def _require_write(access: RecordAccess, section: str, field: str) -> None:
 
 def _observation(index: int, item: ObservationIn) -> actions.ObservationInput:
     field = f"observations.{index}"
-    spec = obs.KINDS[item.kind]
     try:
         value = obs.parse_value(str(item.value))
         value2 = obs.parse_value(str(item.value2)) if item.value2 is not None else None
         obs.check(item.kind, value, value2)
     except obs.ObservationError as exc:
-        code = exc.args[0]
-        second = code == "second_out_of_range"
-        params = {
-            "minimum": spec.second_minimum if second else spec.minimum,
-            "maximum": spec.second_maximum if second else spec.maximum,
-            "unit": UNIT_LABELS[spec.unit],
-        }
-        message = OBSERVATION_MESSAGES.get(code, OBSERVATION_MESSAGES["not_a_number"])
-        raise Invalid(f"{field}.{'value2' if second else 'value'}", str(message) % params) from None
+        second, error = observation_error(item.kind, exc)
+        message = " ".join(error.messages)
+        raise Invalid(f"{field}.{'value2' if second else 'value'}", message) from None
     return actions.ObservationInput(item.kind, value, value2)
 
 

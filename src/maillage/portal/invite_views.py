@@ -19,9 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from maillage.core.access import get_person_for_member
-from maillage.core.audit import log_event
-from maillage.core.models import AccessEvent
-from maillage.core.roles import Section
+from maillage.people.actions import log_read
 from maillage.people.models import Person
 from maillage.people.views import current_member
 from maillage.portal import actions, codes
@@ -97,13 +95,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("people:detail", pk=person.pk)
     if request.method == "GET":
         # The page shows the person's e-mail and phone.
-        log_event(
-            action=AccessEvent.Action.READ,
-            member=member,
-            person=person,
-            section=Section.ADMINISTRATIVE,
-            obj=person,
-        )
+        log_read(member, person)
     return render(request, "portal/invite.html", {**context, "form": form})
 
 

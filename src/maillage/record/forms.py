@@ -45,6 +45,22 @@ OBSERVATION_MESSAGES = {
     ),
 }
 
+
+def observation_error(kind: str, error: obs.ObservationError) -> tuple[bool, forms.ValidationError]:
+    """The plain-French error for a refused measure, and whether it is about the second
+    (diastolic) value rather than the first."""
+    code = error.args[0]
+    spec = obs.KINDS[kind]
+    second = code == "second_out_of_range"
+    message = OBSERVATION_MESSAGES.get(code, OBSERVATION_MESSAGES["not_a_number"])
+    params = {
+        "minimum": spec.second_minimum if second else spec.minimum,
+        "maximum": spec.second_maximum if second else spec.maximum,
+        "unit": UNIT_LABELS[spec.unit],
+    }
+    return second, forms.ValidationError(message, code=code, params=params)
+
+
 # The section an encounter is filed in by default, by role.
 DEFAULT_SECTION: dict[str, str] = {
     Role.GP: Section.CLINICAL,
@@ -165,7 +181,6 @@ class ObservationFieldsMixin:
             )
             if not raw and not raw2:
                 continue
-            spec = obs.KINDS[kind]
             try:
                 value = obs.parse_value(raw) if raw else None
                 value2 = obs.parse_value(raw2) if raw2 else None
@@ -173,19 +188,8 @@ class ObservationFieldsMixin:
                     raise obs.ObservationError("second_value_missing")
                 obs.check(kind, value, value2)
             except obs.ObservationError as exc:
-                code = exc.args[0]
-                target = "bp_diastolic" if code == "second_out_of_range" else name
-                params = {
-                    "minimum": spec.second_minimum
-                    if code == "second_out_of_range"
-                    else spec.minimum,
-                    "maximum": spec.second_maximum
-                    if code == "second_out_of_range"
-                    else spec.maximum,
-                    "unit": UNIT_LABELS[spec.unit],
-                }
-                message = OBSERVATION_MESSAGES.get(code, OBSERVATION_MESSAGES["not_a_number"])
-                form.add_error(target, forms.ValidationError(message, code=code, params=params))
+                second, error = observation_error(kind, exc)
+                form.add_error("bp_diastolic" if second else name, error)
                 continue
             found.append(ObservationInput(kind, value, value2))
         return found
@@ -528,27 +532,14 @@ class CorrectionForm(forms.Form):
         data = super().clean() or {}
         if self.entry.kind == EntryKind.OBSERVATION and "value" in data:
             kind = self.entry.observation.kind
-            spec = obs.KINDS[kind]
             try:
                 value = obs.parse_value(data["value"])
                 raw2 = (data.get("value2") or "").strip()
                 value2 = obs.parse_value(raw2) if raw2 else None
                 data["value"], data["value2"] = obs.check(kind, value, value2)
             except obs.ObservationError as exc:
-                code = exc.args[0]
-                second = code == "second_out_of_range"
-                self.add_error(
-                    "value2" if second else "value",
-                    forms.ValidationError(
-                        OBSERVATION_MESSAGES.get(code, OBSERVATION_MESSAGES["not_a_number"]),
-                        code=code,
-                        params={
-                            "minimum": spec.second_minimum if second else spec.minimum,
-                            "maximum": spec.second_maximum if second else spec.maximum,
-                            "unit": UNIT_LABELS[spec.unit],
-                        },
-                    ),
-                )
+                second, error = observation_error(kind, exc)
+                self.add_error("value2" if second else "value", error)
         return data
 
     def changes(self) -> dict[str, Any]:

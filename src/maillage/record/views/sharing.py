@@ -22,6 +22,7 @@ from maillage.core.access import (
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member
 from maillage.core.roles import Section
+from maillage.people.actions import log_read
 from maillage.people.models import Person
 from maillage.people.views import current_member, require
 from maillage.record import actions
@@ -212,13 +213,7 @@ def _sharing_page(
         if grant_form is None:
             grant_form = GrantForm(person=person, members=members, me=member, prefix="grant")
     # The choices are about who may read what: an administrative fact of the record.
-    log_event(
-        action=AccessEvent.Action.READ,
-        member=member,
-        person=person,
-        section=Section.ADMINISTRATIVE,
-        obj=person,
-    )
+    log_read(member, person)
     return render(
         request,
         "record/sharing.html",
@@ -317,13 +312,7 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("record:timeline", pk=person.pk)
     # The page names the person: an identity read.
-    log_event(
-        action=AccessEvent.Action.READ,
-        member=member,
-        person=person,
-        section=Section.ADMINISTRATIVE,
-        obj=person,
-    )
+    log_read(member, person)
     return render(
         request,
         "record/break_glass.html",
