@@ -29,6 +29,8 @@ def test_it_writes_about_the_entries_asked_with_one_heavy_record():
     for role, section in Entry.objects.values_list("author__role", "section").distinct():
         assert section_right(role, section) == "rw", (role, section)
     assert Participant.objects.filter(kind="interpreter").exists()
+    documents = Entry.objects.filter(kind="document")
+    assert documents.exists() and not documents.filter(document__isnull=True).exists()
     assert str(total) in out.getvalue()
 
 

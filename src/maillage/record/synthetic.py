@@ -21,7 +21,7 @@ from maillage.core.models import Member
 from maillage.core.roles import Role, Section
 from maillage.people.models import Person
 from maillage.record.choices import EncounterKind, EntryKind, ParticipantKind, Place
-from maillage.record.models import Encounter, Entry, Observation, Participant
+from maillage.record.models import Document, Encounter, Entry, Observation, Participant
 
 NOTES: dict[str, list[str]] = {
     Section.CLINICAL: [
@@ -156,9 +156,14 @@ def generate_journal(
     seed: int = 42,
     now: datetime | None = None,
     batch_size: int = 2000,
+    document_metadata: bool = False,
 ) -> int:
     """Write encounters (with their note, measures and participants), problems and
-    treatments for each plan. Returns the number of entries written."""
+    treatments for each plan. Returns the number of entries written.
+
+    With ``document_metadata`` (scale data only), some encounters also bring a document
+    entry whose metadata is written but whose file is not: downloading it answers 404.
+    """
     rng = random.Random(seed)
     now = now or timezone.now()
     writers = [m for m in members if m.role in ENCOUNTERS_BY_ROLE]
@@ -176,6 +181,14 @@ def generate_journal(
             return
         heads = Entry.objects.bulk_create(
             [entry for entry, _extra in pending], batch_size=batch_size
+        )
+        Document.objects.bulk_create(
+            [
+                Document(entry=head, **extra["document"])  # type: ignore[arg-type]
+                for head, (_entry, extra) in zip(heads, pending, strict=True)
+                if head.kind == EntryKind.DOCUMENT
+            ],
+            batch_size=batch_size,
         )
         encounters: list[Encounter] = []
         participants: list[Participant] = []
@@ -279,6 +292,8 @@ def generate_journal(
                 else [],
             }
             pending.append((entry, extra))
+            if document_metadata and rng.random() < 0.1:
+                pending.append(_document(rng, entry, base))
         if clinicians and rng.random() < 0.5:
             author = rng.choice(clinicians)
             title, system, code = rng.choice(PROBLEMS)
@@ -322,6 +337,46 @@ def generate_journal(
             flush()
     flush()
     return written
+
+
+DOCUMENTS = [
+    ("lab_result", "Résultats d'analyses", "analyses.pdf"),
+    ("letter", "Courrier", "courrier.pdf"),
+    ("prescription", "Ordonnance", "ordonnance.pdf"),
+    ("coverage", "Attestation de droits", "attestation.pdf"),
+]
+
+
+def _document(
+    rng: random.Random, encounter: Entry, base: dict[str, int]
+) -> tuple[Entry, dict[str, object]]:
+    """A document entry filed with an encounter, in its section: metadata only (scale
+    data)."""
+    if encounter.section in {Section.SOCIAL, Section.ADMINISTRATIVE}:
+        doc_type, title, name = DOCUMENTS[3]
+    elif encounter.section == Section.CLINICAL:
+        doc_type, title, name = rng.choice(DOCUMENTS)
+    else:
+        doc_type, title, name = DOCUMENTS[1]
+    digest = f"{rng.getrandbits(256):064x}"
+    entry = Entry(
+        kind=EntryKind.DOCUMENT,
+        section=encounter.section,
+        title=title,
+        occurred_at=encounter.occurred_at,
+        created_at=encounter.created_at,
+        author=encounter.author,
+        **base,
+    )
+    metadata = {
+        "doc_type": doc_type,
+        "file": f"synthetic/{digest}",
+        "original_name": name,
+        "content_type": "application/pdf",
+        "size": rng.randint(20_000, 900_000),
+        "sha256": digest,
+    }
+    return entry, {"document": metadata}
 
 
 def _unit(kind: str) -> str:

@@ -105,5 +105,7 @@ def generate_entries(structure: Structure, entries: int, *, seed: int = 42) -> i
     team = scale_team(structure)
     written = 0
     for offset in range(0, len(plans), 2000):
-        written += generate_journal(plans[offset : offset + 2000], team, seed=seed + offset)
+        written += generate_journal(
+            plans[offset : offset + 2000], team, seed=seed + offset, document_metadata=True
+        )
     return written
