@@ -137,9 +137,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_seen": can(member, "mark_seen", person),
             "can_access_log": can(member, "view_access_log", person),
             "can_invite_portal": can(member, "invite_to_portal", person),
-            # Every team member may open the record page: it shows what their access allows,
-            # or explains why not and offers emergency access.
-            "can_record": True,
             "arrival_form": ArrivalForm(),
         },
     )

@@ -14,7 +14,7 @@ from maillage.core.roles import Section
 from maillage.people.models import Person
 from maillage.people.queries import record_ids
 from maillage.record import queries as record_queries
-from maillage.record.files import document_response
+from maillage.record.files import document_file_response
 from maillage.record.models import CareTeamMember
 
 
@@ -75,7 +75,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "page": page,
             "entries": entries,
             "problems": problems,
-            "treatments": [e for e in record_queries.treatments(visible) if e.status == "active"],
+            "treatments": list(record_queries.treatments(visible).filter(status="active")),
             "documents": documents,
             "team": team,
         },
@@ -92,6 +92,7 @@ def document_download(request: HttpRequest, entry_pk: int) -> FileResponse:
     )
     if entry is None:
         raise Http404
+    response = document_file_response(entry)
     log_event(
         action=AccessEvent.Action.READ,
         user=request.user,
@@ -99,4 +100,4 @@ def document_download(request: HttpRequest, entry_pk: int) -> FileResponse:
         section=entry.section,
         obj=entry,
     )
-    return document_response(entry)
+    return response

@@ -446,11 +446,6 @@ def _last_writer(entry: Entry) -> int:
     return int(last) if last is not None else int(entry.author_id)
 
 
-def last_writer_id(entry: Entry) -> int:
-    """Who wrote the current text of the entry."""
-    return entry.author_id if entry.version == 1 else _last_writer(entry)
-
-
 # --- Care team -------------------------------------------------------------------------
 
 

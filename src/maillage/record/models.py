@@ -49,17 +49,6 @@ def document_path(instance: Document, filename: str) -> str:
     return f"{instance.entry.person_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class EntryQuerySet(models.QuerySet["Entry"]):
-    def top_level(self) -> EntryQuerySet:
-        return self.filter(parent__isnull=True)
-
-    def current_problems(self) -> EntryQuerySet:
-        return self.filter(kind=EntryKind.PROBLEM, status="active")
-
-    def current_treatments(self) -> EntryQuerySet:
-        return self.filter(kind=EntryKind.TREATMENT, status="active")
-
-
 class Entry(models.Model):
     """One item of a person's record, in one section."""
 
@@ -99,8 +88,6 @@ class Entry(models.Model):
             "their space (legal exception to the right of access)."
         ),
     )
-
-    objects: ClassVar[EntryQuerySet] = EntryQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("record entry")

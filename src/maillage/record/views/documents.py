@@ -25,11 +25,10 @@ from maillage.people.views import current_member
 from maillage.record import actions, queries
 from maillage.record.choices import EntryKind
 from maillage.record.document_forms import (
-    TEXT,
     DocumentForm,
     SizeLimitUploadHandler,
-    download_name,
 )
+from maillage.record.files import document_file_response
 from maillage.record.models import Entry
 
 PAGE_SIZE = 25
@@ -148,13 +147,7 @@ def document_response(access: RecordAccess, entry_pk: int) -> FileResponse:
                 reason="document",
             )
         raise Http404
-    document = entry.document
-    if not document.file.name:
-        raise Http404
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    response = document_file_response(entry)
     log_event(
         action=AccessEvent.Action.READ,
         member=access.member,
@@ -164,16 +157,6 @@ def document_response(access: RecordAccess, entry_pk: int) -> FileResponse:
         flagged=access.break_glass,
         reason=_("emergency access") if access.break_glass else "",
     )
-    content_type = document.content_type or "application/octet-stream"
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=download_name(document.original_name, content_type),
-        content_type=f"{TEXT}; charset=utf-8" if content_type == TEXT else content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
