@@ -178,7 +178,11 @@ def other_person(other_member) -> Person:
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rendered fragments are cached: every test starts from an empty cache."""
+    """Rendered fragments and the ICPC-2 titles are cached: every test starts from an
+    empty cache."""
     from django.core.cache import cache
 
+    from maillage.record.queries import forget_icpc2_titles
+
     cache.clear()
+    forget_icpc2_titles()

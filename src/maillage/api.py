@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -29,7 +30,6 @@ from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, ApiToken, Member
 from maillage.core.roles import Role, Section
 from maillage.lib import observations as obs
-from maillage.lib.icpc2 import normalise_codes
 from maillage.people.choices import LANGUAGES
 from maillage.people.models import Person
 from maillage.record import actions, queries
@@ -39,7 +39,7 @@ from maillage.record.choices import (
     ObservationKind,
     Place,
 )
-from maillage.record.forms import observation_error
+from maillage.record.forms import icpc2_codes, observation_error
 from maillage.record.models import Entry
 from maillage.record.views.documents import document_response
 
@@ -575,13 +575,9 @@ def _encounter_input(access: RecordAccess, data: EncounterIn) -> actions.Encount
     if when > timezone.now() + datetime.timedelta(minutes=5):
         raise Invalid("occurred_at", _("An encounter cannot be recorded in the future."))
     try:
-        codes = normalise_codes(", ".join(data.reason_codes))
-    except ValueError as exc:
-        raise Invalid(
-            "reason_codes",
-            _("“%(code)s” is not an ICPC-2 code: a letter and two digits, for example R05.")
-            % {"code": exc.args[0]},
-        ) from None
+        codes = icpc2_codes(", ".join(data.reason_codes))
+    except forms.ValidationError as error:
+        raise Invalid("reason_codes", " ".join(error.messages)) from None
     wanted = set(data.member_ids) - {access.member.pk}
     members = list(
         _team(access).exclude(role__in=NOT_PARTICIPANTS).filter(pk__in=wanted).order_by("pk")

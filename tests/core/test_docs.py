@@ -42,3 +42,14 @@ def test_it_has_a_two_line_quick_start():
     block = section.split("```", 2)[1]
     lines = [line for line in block.splitlines()[1:] if line.strip()]
     assert lines == ["./dev demo", "./dev test"]
+
+
+def test_it_documents_every_management_command_of_ours():
+    commands = {
+        path.stem
+        for path in (ROOT / "src" / "maillage").glob("*/management/commands/*.py")
+        if path.stem != "__init__"
+    }
+    assert {"token", "icpc2"} <= commands
+    for command in commands:
+        assert f"maillage {command}" in ADMIN, command

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django import forms as django_forms
 from django.test import Client
+from django.test.utils import ContextList
 
 from tests.core.test_every_view_denies_outsiders import fill, objects, routes_to_check  # noqa: F401
 
@@ -36,7 +37,10 @@ ONE_BY_ONE = ["99999999999999999999999", "\x00", MARKUP]
 
 def forms_of(response) -> list[django_forms.BaseForm]:
     found = []
-    for context in response.context or []:
+    contexts = response.context
+    if not isinstance(contexts, ContextList):  # a page of one template has one context
+        contexts = [contexts]
+    for context in contexts:
         for value in context.flatten().values():
             if isinstance(value, django_forms.BaseForm) and value not in found:
                 found.append(value)

@@ -19,6 +19,7 @@ from maillage.record.choices import EncounterKind, SharingKind
 from maillage.record.models import BreakGlass, Encounter, Entry, SharingChoice
 from tests.conftest import make_member
 from tests.e2e.conftest import login, register
+from tests.record.test_icpc2 import load_rubrics
 
 pytestmark = pytest.mark.e2e
 
@@ -256,3 +257,35 @@ def test_person_sees_the_gp_read_in_their_access_log(page, a11y, desk):
     expect(page.locator("main")).to_contain_text("Follow-up of asthma.")
     a11y.check(page, "my record")
     assert Encounter.objects.filter(entry__person=person).count() == 1
+
+
+def test_gp_finds_an_icpc2_code_by_a_word_of_its_title(page, a11y, desk):
+    # Titles invented for the test: the real ones are loaded by each structure.
+    load_rubrics("code;titre\nR05;Cough (test)\nA03;Fever (test)\nT90;Type 2 diabetes (test)\n")
+    gp = member_of(desk.structure, "docteur-cisp", Role.GP, "medecin_generaliste")
+    person = register(desk, "BENALI", "Nadia", "F", "11/09/1975")
+
+    sign_in(page, gp)
+    page.goto(f"/personnes/{person.pk}/dossier/rencontre/")
+    form = page.locator("main form[method=post]")
+    codes = form.locator("input[name=reason_codes]")
+    codes.fill("A03")
+    search = form.locator("[data-code-search] input[type=search]")
+    expect(search).to_be_visible()
+    search.fill("cugh")  # a typo still finds the rubric
+    choice = form.locator("[data-code-search] button[data-code=R05]")
+    expect(choice).to_be_visible()
+    a11y.check(page, "encounter form with code search results")
+    search.press("Enter")  # searches again, never submits the record's form
+    expect(choice).to_be_visible()  # a submitted form would come back without results
+    assert not Entry.objects.filter(person=person).exists()
+    choice.click()
+    expect(codes).to_have_value("A03, R05")
+    expect(form.locator("[data-code-status]")).to_contain_text("R05")
+    form.locator("textarea[name=reason]").fill("Cough and fever for three days.")
+    form.locator("button[type=submit]").click()
+
+    page.wait_for_url(f"**/personnes/{person.pk}/dossier/")
+    encounter = Entry.objects.get(person=person, kind="encounter")
+    assert encounter.encounter.reason_codes == ["A03", "R05"]
+    expect(entry_article(page, encounter)).to_contain_text("R05 Cough (test)")

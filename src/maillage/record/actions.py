@@ -18,6 +18,7 @@ from maillage.core.access import BREAK_GLASS_DURATION, RecordAccess, in_care_tea
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member, Notification, User
 from maillage.core.roles import Role, Section
+from maillage.lib import icpc2
 from maillage.lib import observations as obs
 from maillage.people.models import Person
 from maillage.record.choices import (
@@ -35,10 +36,12 @@ from maillage.record.models import (
     Encounter,
     Entry,
     EntryVersion,
+    Icpc2Rubric,
     Observation,
     Participant,
     SharingChoice,
 )
+from maillage.record.queries import forget_icpc2_titles
 
 A = AccessEvent.Action
 
@@ -625,3 +628,24 @@ def do_break_glass(access: RecordAccess, reason: str) -> BreakGlass:
             row.member, Notification.Kind.BREAK_GLASS, access.person, access.member, reason.strip()
         )
     return glass
+
+
+@transaction.atomic
+def do_load_icpc2_rubrics(rubrics: Sequence[icpc2.Rubric], source: str) -> int:
+    """Replace the list of ICPC-2 rubrics by ``rubrics`` (reference data, not a record:
+    the codes already written in records are kept as they are)."""
+    now = timezone.now()
+    Icpc2Rubric.objects.all().delete()
+    Icpc2Rubric.objects.bulk_create(
+        Icpc2Rubric(
+            code=r.code,
+            title=r.title,
+            inclusions=r.inclusions,
+            search_text=icpc2.search_text(r),
+            source=source[:200],
+            loaded_at=now,
+        )
+        for r in rubrics
+    )
+    transaction.on_commit(forget_icpc2_titles)
+    return len(rubrics)

@@ -15,7 +15,7 @@ from maillage.core.models import Member
 from maillage.core.roles import Role, Section
 from maillage.lib import observations as obs
 from maillage.lib.icd10 import is_icd10_code
-from maillage.lib.icpc2 import is_icpc2_code, normalise_codes
+from maillage.lib.icpc2 import normalise_codes
 from maillage.people.choices import LANGUAGES
 from maillage.record.actions import EncounterInput, ObservationInput
 from maillage.record.choices import (
@@ -29,6 +29,7 @@ from maillage.record.choices import (
     TreatmentStatus,
 )
 from maillage.record.models import Entry
+from maillage.record.queries import icpc2_titles
 
 OBSERVATION_MESSAGES = {
     "not_a_number": _("Write a number, for example 72,5."),
@@ -44,6 +45,29 @@ OBSERVATION_MESSAGES = {
         "The diastolic value (the second one) must be lower than the systolic one."
     ),
 }
+
+
+def icpc2_codes(text: str) -> list[str]:
+    """The ICPC-2 codes typed in ``text``, normalised; a ValidationError in plain words
+    for a code that is not one — or, when the server has a list of rubrics, that is not
+    in it."""
+    try:
+        codes = normalise_codes(text)
+    except ValueError as exc:
+        raise forms.ValidationError(
+            _("“%(code)s” is not an ICPC-2 code: a letter and two digits, for example R05."),
+            code="icpc2_format",
+            params={"code": exc.args[0]},
+        ) from None
+    _version, titles = icpc2_titles()
+    unknown = [code for code in codes if titles and code not in titles]
+    if unknown:
+        raise forms.ValidationError(
+            _("“%(code)s” is not in the list of ICPC-2 rubrics loaded on this server."),
+            code="icpc2_unknown",
+            params={"code": unknown[0]},
+        )
+    return codes
 
 
 def observation_error(kind: str, error: obs.ObservationError) -> tuple[bool, forms.ValidationError]:
@@ -291,13 +315,7 @@ class EncounterForm(ObservationFieldsMixin, forms.Form):
             self.add_observation_fields()
 
     def clean_reason_codes(self) -> list[str]:
-        try:
-            return normalise_codes(self.cleaned_data.get("reason_codes", ""))
-        except ValueError as exc:
-            raise forms.ValidationError(
-                _("“%(code)s” is not an ICPC-2 code: a letter and two digits, for example R05."),
-                params={"code": exc.args[0]},
-            ) from None
+        return icpc2_codes(self.cleaned_data.get("reason_codes", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -412,10 +430,11 @@ class ProblemForm(forms.Form):
         data["code"] = code
         if code and not system:
             self.add_error("code_system", _("Say which classification the code comes from."))
-        elif code and system == CodeSystem.ICPC2 and not is_icpc2_code(code):
-            self.add_error(
-                "code", _("This is not an ICPC-2 code: a letter and two digits, for example T90.")
-            )
+        elif code and system == CodeSystem.ICPC2:
+            try:
+                data["code"] = icpc2_codes(code)[0]
+            except forms.ValidationError as error:
+                self.add_error("code", error)
         elif code and system == CodeSystem.ICD10 and not is_icd10_code(code):
             self.add_error("code", _("This is not an ICD-10 code, for example E11 or E11.9."))
         if data.get("onset") and data["onset"] > timezone.localdate():

@@ -326,3 +326,24 @@ class BreakGlass(models.Model):
         if self.pk is not None:
             raise PermissionError("An emergency access is never changed")
         super().save(*args, **kwargs)
+
+
+class Icpc2Rubric(models.Model):
+    """A rubric of ICPC-2 (CISP-2), loaded from the instance's own licensed copy by
+    ``maillage icpc2 load``: reference data, not part of anyone's record. A new load
+    replaces the whole list; the codes written in records never depend on it."""
+
+    code = models.CharField(_("code"), max_length=3, primary_key=True)
+    title = models.CharField(_("title"), max_length=300)
+    inclusions = models.TextField(_("inclusions"), blank=True)
+    search_text = models.TextField(editable=False)
+    source = models.CharField(_("source"), max_length=200)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["code"]
+        verbose_name = _("ICPC-2 rubric")
+        verbose_name_plural = _("ICPC-2 rubrics")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"

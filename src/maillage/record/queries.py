@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from rapidfuzz import fuzz
 
 from maillage.core.access import RecordAccess
 from maillage.core.roles import Section
+from maillage.lib import icpc2
 from maillage.people.models import Person
 from maillage.people.queries import record_ids
 from maillage.record.choices import EntryKind, ObservationKind
-from maillage.record.models import Entry, Participant
+from maillage.record.models import Entry, Icpc2Rubric, Participant
 
 ENTRY_RELATED = ("encounter", "observation", "document", "author__user")
 
@@ -165,3 +168,72 @@ def latest_observations(visible: QuerySet[Entry], recent: int = 200) -> list[Ent
     found = Entry.objects.select_related("observation").in_bulk(list(latest.values()))
     order = {kind: index for index, kind in enumerate(ObservationKind.values)}
     return sorted(found.values(), key=lambda entry: order.get(entry.observation.kind, len(order)))
+
+
+# --- ICPC-2 rubrics (reference data) ---------------------------------------------------
+
+RUBRIC_TITLES_TTL = 60.0  # seconds a process keeps the titles before reading them again
+_rubric_titles: tuple[float, str, dict[str, str]] | None = None
+
+
+def icpc2_titles() -> tuple[str, dict[str, str]]:
+    """(version, code → title) of the loaded rubrics, read at most once a minute by a
+    process: a list loaded by ``maillage icpc2 load`` shows in the timeline within a
+    minute, without a query on every page. The version changes with every load."""
+    global _rubric_titles
+    now = time.monotonic()
+    if _rubric_titles is None or now - _rubric_titles[0] > RUBRIC_TITLES_TTL:
+        rows = list(Icpc2Rubric.objects.values_list("code", "title", "loaded_at"))
+        latest = max((r[2].timestamp() for r in rows), default=0.0)
+        version = f"{len(rows)}-{latest}"
+        _rubric_titles = (now, version, {code: title for code, title, _at in rows})
+    return _rubric_titles[1], _rubric_titles[2]
+
+
+def icpc2_loaded() -> bool:
+    return bool(icpc2_titles()[1])
+
+
+def forget_icpc2_titles() -> None:
+    global _rubric_titles
+    _rubric_titles = None
+
+
+def icpc2_search(query: str, limit: int = 20) -> list[Icpc2Rubric]:
+    """Rubrics for a search by code or by words of the title or inclusions, accents
+    and case ignored; when no rubric holds every word, the closest spellings."""
+    words = icpc2.query_words(query)
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        match = Q(search_text__contains=word)
+        if icpc2.is_code_prefix(word):
+            match |= Q(code__startswith=word.upper())
+        condition &= match
+    found = list(Icpc2Rubric.objects.filter(condition).only("code", "title", "search_text"))
+    if not found:
+        found = _closest_rubrics(words)
+
+    def rank(rubric: Icpc2Rubric) -> tuple[int, int, str]:
+        code = rubric.code.lower()
+        title_words = icpc2.query_words(rubric.title)
+        exact = 0 if code in words else 1
+        in_title = -sum(1 for w in words if any(t.startswith(w) for t in title_words))
+        return exact, in_title, rubric.code
+
+    return sorted(found, key=rank)[:limit]
+
+
+def _closest_rubrics(words: list[str], threshold: float = 80.0) -> list[Icpc2Rubric]:
+    """Rubrics each of whose words is within a typo or two of some word of the rubric
+    (compared with the start of longer words, so that a word being typed still finds)."""
+    found = []
+    for rubric in Icpc2Rubric.objects.only("code", "title", "search_text").iterator():
+        tokens = rubric.search_text.split()
+        if all(
+            max((fuzz.ratio(w, t[: len(w) + 1]) for t in tokens), default=0) >= threshold
+            for w in words
+        ):
+            found.append(rubric)
+    return found

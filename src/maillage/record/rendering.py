@@ -2,8 +2,9 @@
 
 An entry changes only by a correction (its ``version``) or by a child written in it; the
 children a viewer sees depend on their access. So a rendered entry is keyed by the entry's
-version, the ids and versions of the children this viewer may read, the page's flags and
-the language: two viewers share a fragment only when they would see exactly the same HTML.
+version, the ids and versions of the children this viewer may read, the page's flags,
+the language and the list of ICPC-2 titles loaded: two viewers share a fragment only
+when they would see exactly the same HTML.
 The cache is the process's own memory unless an administrator configures another one.
 """
 
@@ -20,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from maillage.record.models import Entry
-from maillage.record.queries import with_details
+from maillage.record.queries import icpc2_titles, with_details
 
 TEMPLATE = "record/_entry.html"
 TIMEOUT = 3600
@@ -51,9 +52,10 @@ def render_entries(
         sections.add(section)
     flags = ":".join(f"{name}={context[name]!r}" for name in sorted(context) if name != "person")
     person = context["person"].pk
+    rubrics, _titles = icpc2_titles()  # a new list of ICPC-2 titles renders entries anew
     keys = {
-        pk: f"record-entry:{get_language()}:{person}:{flags}:{pk}.{version}.{created.timestamp()}:"
-        + ",".join(children.get(pk, []))
+        pk: f"record-entry:{get_language()}:{rubrics}:{person}:{flags}:"
+        f"{pk}.{version}.{created.timestamp()}:" + ",".join(children.get(pk, []))
         for pk, version, _section, created in rows
     }
     found: dict[str, str] = cache.get_many(list(keys.values()))

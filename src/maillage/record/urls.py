@@ -1,5 +1,10 @@
-from maillage.record.views import documents, sharing
+from maillage.record.views import codes, documents, sharing
 from maillage.record.views import journal as journal
 
 app_name = "record"
-urlpatterns = [*journal.urlpatterns, *sharing.urlpatterns, *documents.urlpatterns]
+urlpatterns = [
+    *journal.urlpatterns,
+    *sharing.urlpatterns,
+    *documents.urlpatterns,
+    *codes.urlpatterns,
+]

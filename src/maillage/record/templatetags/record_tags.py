@@ -5,6 +5,7 @@ from django.utils import formats
 
 from maillage.record.choices import UNIT_LABELS
 from maillage.record.models import Observation
+from maillage.record.queries import icpc2_titles
 
 register = template.Library()
 
@@ -32,3 +33,12 @@ def label(obj: object, field_name: str) -> object:
         labels = _LABELS[key] = dict(field.flatchoices)
     value = getattr(obj, field_name)
     return labels.get(value, value)
+
+
+@register.filter
+def icpc2_named(codes: str | list[str]) -> str:
+    """ "T90 Diabetes…, R05 Cough": ICPC-2 codes with their titles when the server has
+    a list of rubrics (``maillage icpc2 load``), the bare codes otherwise."""
+    _version, titles = icpc2_titles()
+    items = [codes] if isinstance(codes, str) else codes
+    return ", ".join(f"{code} {titles[code]}" if code in titles else code for code in items)

@@ -168,12 +168,13 @@ def _save_or_render(
     template: str,
     title: str,
     save: Any,
+    **extra: Any,
 ) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         save(form.cleaned_data)
         messages.success(request, _("Saved in the record."))
         return redirect("record:timeline", pk=person.pk)
-    return render(request, template, {"person": person, "form": form, "title": title})
+    return render(request, template, {"person": person, "form": form, "title": title, **extra})
 
 
 @login_required
@@ -186,7 +187,11 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_record_encounter(access, form.encounter_input())
         messages.success(request, _("The encounter is recorded."))
         return redirect("record:timeline", pk=person.pk)
-    return render(request, "record/encounter_form.html", {"person": person, "form": form})
+    return render(
+        request,
+        "record/encounter_form.html",
+        {"person": person, "form": form, "icpc2_loaded": queries.icpc2_loaded()},
+    )
 
 
 def _parent(access: RecordAccess, request: HttpRequest) -> Entry | None:
@@ -261,7 +266,13 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _save_or_render(
-        request, person, form, "record/simple_form.html", _("Add a problem"), save
+        request,
+        person,
+        form,
+        "record/problem_form.html",
+        _("Add a problem"),
+        save,
+        icpc2_loaded=queries.icpc2_loaded(),
     )
 
 
