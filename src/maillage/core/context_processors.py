@@ -9,6 +9,15 @@ from maillage.core.models import Member, Notification
 
 
 def current_member(request: HttpRequest) -> dict[str, Any]:
+    """The member, their memberships, menu rights and unread notifications; computed once
+    per request however many templates a page renders with it."""
+    found: dict[str, Any] | None = getattr(request, "_maillage_context", None)
+    if found is None:
+        found = request._maillage_context = _current_member(request)  # type: ignore[attr-defined]
+    return found
+
+
+def _current_member(request: HttpRequest) -> dict[str, Any]:
     member = getattr(request, "member", None)
     memberships: list[Member] = []
     nav: dict[str, bool] = {}

@@ -16,7 +16,7 @@ from maillage.lib import icpc2
 from maillage.people.models import Person
 from maillage.people.queries import record_ids
 from maillage.record.choices import EntryKind, ObservationKind
-from maillage.record.models import Entry, Icpc2Rubric, Participant
+from maillage.record.models import Entry, Icpc2Rubric, Observation, Participant
 
 ENTRY_RELATED = ("encounter", "observation", "document", "author__user")
 
@@ -120,7 +120,7 @@ def current_problems_and_treatments(visible: QuerySet[Entry]) -> tuple[list[Entr
     """Active problems and current treatments, in one query."""
     rows = (
         visible.filter(kind__in=[EntryKind.PROBLEM, EntryKind.TREATMENT], status="active")
-        .only("pk", "kind", "title", "text", "code", "code_system", "occurred_at")
+        .only("pk", "kind", "section", "title", "text", "code", "code_system", "occurred_at")
         .order_by("-occurred_at", "-pk")
     )
     found: dict[str, list[Entry]] = {EntryKind.PROBLEM: [], EntryKind.TREATMENT: []}
@@ -155,19 +155,30 @@ def documents(visible: QuerySet[Entry]) -> QuerySet[Entry]:
 
 def latest_observations(visible: QuerySet[Entry], recent: int = 200) -> list[Entry]:
     """The latest value of each measure among the ``recent`` latest measures, in clinical
-    order, for the record's summary (two small queries; a window function over a whole
-    long record costs twice as much)."""
-    latest: dict[str, int] = {}
+    order, for the record's summary: one query of plain rows (a window function over a
+    whole long record costs twice as much; loading each measure as a model, more)."""
+    latest: dict[str, Entry] = {}
     rows = (
         visible.filter(kind=EntryKind.OBSERVATION)
         .order_by("-occurred_at", "-pk")
-        .values_list("observation__kind", "pk")[:recent]
+        .values_list(
+            "pk",
+            "occurred_at",
+            "section",
+            "observation__kind",
+            "observation__value",
+            "observation__value2",
+            "observation__unit",
+        )[:recent]
     )
-    for kind, pk in rows:
-        latest.setdefault(kind, pk)
-    found = Entry.objects.select_related("observation").in_bulk(list(latest.values()))
+    for pk, occurred_at, section, kind, value, value2, unit in rows:
+        if kind is None or kind in latest:
+            continue
+        entry = Entry(pk=pk, kind=EntryKind.OBSERVATION, occurred_at=occurred_at, section=section)
+        entry.observation = Observation(kind=kind, value=value, value2=value2, unit=unit)
+        latest[kind] = entry
     order = {kind: index for index, kind in enumerate(ObservationKind.values)}
-    return sorted(found.values(), key=lambda entry: order.get(entry.observation.kind, len(order)))
+    return sorted(latest.values(), key=lambda e: order.get(e.observation.kind, len(order)))
 
 
 # --- ICPC-2 rubrics (reference data) ---------------------------------------------------

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -28,7 +27,6 @@ TIMEOUT = 3600
 
 
 def render_entries(
-    request: HttpRequest,
     visible: QuerySet[Entry],
     rows: list[tuple[int, int, str, Any]],
     context: Mapping[str, Any],
@@ -63,7 +61,8 @@ def render_entries(
     if missing:
         fresh = {}
         for entry in with_details(visible.filter(pk__in=missing), visible):
-            html = render_to_string(TEMPLATE, {**context, "entry": entry}, request)
+            # Without the request: an entry needs none of the context processors.
+            html = render_to_string(TEMPLATE, {**context, "entry": entry})
             fresh[keys[entry.pk]] = html
         cache.set_many(fresh, TIMEOUT)
         found.update(fresh)

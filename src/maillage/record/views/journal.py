@@ -8,12 +8,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import engines
 from django.urls import path
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from maillage.core.access import RecordAccess, get_record_for_member, has_record_access
 from maillage.core.audit import log_event, log_reads
@@ -87,6 +90,32 @@ class TimelineFilterForm(forms.Form):
         )
 
 
+FILTERS_TTL = 60  # seconds the unfiltered filter fields are kept (a new member shows after)
+
+
+def _timeline_filters(
+    request: HttpRequest, access: RecordAccess
+) -> tuple[TimelineFilterForm | None, str]:
+    """The timeline's filter form when the page is filtered, and the HTML of its fields.
+    Unfiltered (the common case), the fields are the same for everyone of a structure who
+    reads the same parts: their HTML is kept a minute instead of being built each time."""
+    if any(name in request.GET for name in TimelineFilterForm.base_fields):
+        form = TimelineFilterForm(request.GET, access=access)
+        return form, _FILTER_FIELDS.render({"form": form})
+    readable = ",".join(v for v in Section.values if access.can_read(v))
+    key = f"timeline-filters:{get_language()}:{access.member.structure_id}:{readable}"
+    html = cache.get(key)
+    if html is None:  # fields need no request: no context processor runs for them
+        html = _FILTER_FIELDS.render({"form": TimelineFilterForm(access=access)})
+        cache.set(key, html, FILTERS_TTL)
+    return None, mark_safe(html)  # noqa: S308 - our own rendered template
+
+
+_FILTER_FIELDS = engines["django"].from_string(
+    '{% for field in form %}{% include "field.html" %}{% endfor %}'
+)
+
+
 def _record(request: HttpRequest, pk: int) -> tuple[Person, RecordAccess]:
     member = current_member(request)
     person, access = get_record_for_member(member, pk)
@@ -110,19 +139,20 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
             request, "record/no_access.html", {"person": person, "access": access}, status=403
         )
     visible = queries.entries_for_member(access)
-    form = TimelineFilterForm(request.GET or None, access=access)
-    rows = queries.timeline_rows(visible, form.filters(), access).values_list(
+    form, filter_fields = _timeline_filters(request, access)
+    filters = form.filters() if form is not None else queries.TimelineFilters()
+    filtered = form is not None and form.has_changed()
+    rows = queries.timeline_rows(visible, filters, access).values_list(
         "pk", "version", "section", "created_at"
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_write = bool(access.writable)
     entries, sections = render_entries(
-        request,
         visible,
         list(page.object_list),
         {"person": person, "link": True, "can_write": can_write},
     )
-    first_page = page.number == 1 and not form.has_changed()
+    first_page = page.number == 1 and not filtered
     summary: dict[str, Any] = {}
     # The summary is clinical: shown only to those who read that part (an empty list
     # would otherwise read as "nothing recorded").
@@ -153,6 +183,8 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "entries": entries,
             "form": form,
+            "filter_fields": filter_fields,
+            "filtered": filtered,
             "summary": summary,
             "query": query.urlencode(),
             "can_write": can_write,
