@@ -7,7 +7,15 @@ import importlib
 
 from bench import SIZES, emit, log, setup_django
 
-BENCHMARKS = ("generate", "search", "dedup", "timeline", "audit_overhead")
+BENCHMARKS = (
+    "generate",
+    "search",
+    "dedup",
+    "timeline",
+    "audit_overhead",
+    "directory_import",
+    "directory_search",
+)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "maillage.people",
     "maillage.record",
     "maillage.portal",
+    "maillage.territory",
     "ninja",  # the API documentation page, served from its own static files (no CDN)
 ]
 

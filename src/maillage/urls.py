@@ -29,6 +29,7 @@ urlpatterns = [
     path("personnes/<int:pk>/espace/inviter/", portal_invite_views.invite, name="portal_invite"),
     path("personnes/", include("maillage.people.urls")),
     path("personnes/", include("maillage.record.urls")),
+    path("territoire/", include("maillage.territory.urls")),
     path("mon-espace/", include("maillage.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -30,6 +30,7 @@ def _current_member(request: HttpRequest) -> dict[str, Any]:
             "register": can(member, "register_person", member.structure),
             "manage": can(member, "manage_members", member.structure),
             "duplicates": can(member, "review_duplicates", member.structure),
+            "directory": can(member, "view_directory", member.structure),
         }
         unread = Notification.objects.filter(recipient=member).unread().count()
     return {

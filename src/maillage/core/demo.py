@@ -19,6 +19,7 @@ from maillage.core.roles import Role, Section, StructureKind
 from maillage.people.choices import VisitStatus
 from maillage.people.models import Person, ReceptionVisit
 from maillage.people.synthetic import add_entourage, generate_persons
+from maillage.territory.demo import load_territory
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo password, demo data only
 
@@ -153,6 +154,7 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
     )
 
     _demo_record(centre, coord, centre_persons, usager, members, rng)
+    load_territory(centre, Member.objects.get(user__username="coordinatrice", structure=centre))
 
     # Today at reception: some waiting, some already seen.
     now = timezone.now()

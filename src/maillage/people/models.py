@@ -98,6 +98,10 @@ class Person(models.Model):
     postcode = models.CharField(_("postcode"), max_length=5, blank=True)
     commune_code = models.CharField(_("commune INSEE code"), max_length=5, blank=True)
     commune_name = models.CharField(_("commune"), max_length=120, blank=True)
+    # Where the address is, when known (a geocoder, the map, or synthetic data): distance
+    # searches in the directory start from it, else from the commune's centre.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     interpreter_needed = models.BooleanField(_("needs an interpreter"), default=False)
     interpreting_language = models.CharField(

@@ -183,6 +183,29 @@ LOCAL_COMMUNES = [
 ]
 
 
+# Approximate centres of those communes: synthetic addresses get a point near them.
+COMMUNE_CENTRES = {
+    "93066": (48.9362, 2.3574),
+    "93001": (48.9146, 2.3821),
+    "93070": (48.9118, 2.3340),
+    "93027": (48.9281, 2.3964),
+    "93079": (48.9553, 2.3092),
+}
+
+
+def synthetic_point(code: str, order: int) -> tuple[float | None, float | None]:
+    """A point within about 1.5 km of the commune's centre, drawn from its own generator
+    so that adding it left every other drawn value unchanged."""
+    centre = COMMUNE_CENTRES.get(code)
+    if centre is None:
+        return None, None
+    draw = random.Random(order * 7919 + 17)
+    return (
+        round(centre[0] + draw.uniform(-0.0135, 0.0135), 6),
+        round(centre[1] + draw.uniform(-0.02, 0.02), 6),
+    )
+
+
 def make_nir(sex: str, year: int, month: int | None, place: str, order: int) -> str:
     """A NIR consistent with the traits, with its key (synthetic, never a real person's)."""
     first = "1" if sex == "M" else "2"
@@ -280,6 +303,7 @@ class Generator:
         has_nir = status in {"qual", "recup"} or (status == "vali" and rng.random() < 0.6)
         nir = make_nir(sex, year, month, place, self.order) if has_nir else ""
         commune_code, postcode, commune = rng.choice(LOCAL_COMMUNES)
+        point = synthetic_point(commune_code, self.order)
         fake = self.fakers["fr_FR"]
         phone = (
             f"0{rng.choice('67')}{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.85 else ""
@@ -311,6 +335,8 @@ class Generator:
             postcode=postcode,
             commune_code=commune_code,
             commune_name=commune,
+            latitude=point[0],
+            longitude=point[1],
             languages=spoken,
             interpreter_needed=needs_interpreter,
             interpreting_language=spoken[0] if needs_interpreter else "",

@@ -1,0 +1,99 @@
+"""Distances and areas on the Earth, for a territory's scale (no Django).
+
+Great-circle distances (haversine, mean Earth radius); a bounding box to let a database
+index keep only the candidates; point-in-polygon for GeoJSON areas (ray casting, holes
+honoured), with coordinates as GeoJSON gives them: (longitude, latitude).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) holding every point within ``km``."""
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = min(180.0, math.degrees(km / (EARTH_RADIUS_KM * cos_lat)))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def is_valid_point(lat: Any, lon: Any) -> bool:
+    return (
+        isinstance(lat, (int, float))
+        and isinstance(lon, (int, float))
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+    )
+
+
+def _in_ring(lon: float, lat: float, ring: Sequence[Sequence[float]]) -> bool:
+    inside = False
+    count = len(ring)
+    j = count - 1
+    for i in range(count):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def polygons_of(geometry: Any) -> list[Sequence[Sequence[Sequence[float]]]]:
+    """The polygons of a GeoJSON geometry, Feature or FeatureCollection."""
+    if not isinstance(geometry, dict):
+        return []
+    kind = geometry.get("type")
+    if kind == "FeatureCollection":
+        return [p for feature in geometry.get("features") or [] for p in polygons_of(feature)]
+    if kind == "Feature":
+        return polygons_of(geometry.get("geometry"))
+    if kind == "Polygon":
+        return [geometry.get("coordinates") or []]
+    if kind == "MultiPolygon":
+        return list(geometry.get("coordinates") or [])
+    return []
+
+
+def contains(geometry: Any, lat: float, lon: float) -> bool:
+    """Whether the point is inside a (Multi)Polygon's area, holes excluded."""
+    for polygon in polygons_of(geometry):
+        if (
+            polygon
+            and _in_ring(lon, lat, polygon[0])
+            and not any(_in_ring(lon, lat, hole) for hole in polygon[1:])
+        ):
+            return True
+    return False
+
+
+def check_area(geometry: Any) -> str | None:
+    """Why a GeoJSON value is not a usable area (an English key), or None."""
+    polygons = polygons_of(geometry)
+    if not polygons:
+        return "no_polygon"
+    for polygon in polygons:
+        for ring in polygon:
+            if not isinstance(ring, (list, tuple)) or len(ring) < 4:
+                return "short_ring"
+            for point in ring:
+                if (
+                    not isinstance(point, (list, tuple))
+                    or len(point) < 2
+                    or not is_valid_point(point[1], point[0])
+                ):
+                    return "bad_point"
+    return None
