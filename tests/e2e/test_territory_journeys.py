@@ -1,0 +1,82 @@
+"""Journeys on the directory of the territory, in a real browser, with an axe check on
+each new page. Elements are found by URL, field name or structure, not by wording."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from maillage.core.roles import Role
+from maillage.territory import actions
+from maillage.territory import datainclusion as di
+from maillage.territory.models import Service
+from tests.conftest import make_member
+from tests.e2e.conftest import login, register
+from tests.territory.data import SERVICES, STRUCTURES
+
+pytestmark = pytest.mark.e2e
+
+
+def dentist(identifier: str, name: str, lat: float, lon: float) -> dict:
+    return {
+        **SERVICES[0],
+        "id": identifier,
+        "nom": name,
+        "latitude": lat,
+        "longitude": lon,
+    }
+
+
+def test_a_mediator_finds_a_dentist_for_a_person(page, a11y, desk):
+    centre = desk.structure
+    mediator = make_member(centre, "mediatrice-e2e", Role.MEDIATOR, "mediateur_sante")
+    person = register(desk, "BENALI", "Nadia", "F", "11/09/1975")
+    person.latitude, person.longitude = 48.9380, 2.3590
+    person.save(update_fields=["latitude", "longitude"])
+    rows = {
+        "structures": STRUCTURES,
+        "services": [
+            dentist("e2e--near-ame-ar", "Dentiste du quartier", 48.9400, 2.3620),  # 0.3 km
+            dentist("e2e--near-no-ar", "Dentiste de la gare", 48.9350, 2.3550),  # 0.4 km
+            dentist("e2e--far-ame-ar", "Dentiste de Pontoise", 49.0500, 2.1000),  # 22 km
+            {
+                **SERVICES[0],
+                "id": "e2e--weekdays",
+                "nom": "Dentiste en semaine",
+                "horaires_accueil": "Mo-Fr 09:00-17:00",
+            },
+        ],
+    }
+    actions.do_import_directory(centre, di.parse([("d.json", json.dumps(rows).encode())]))
+    for service in Service.objects.filter(owner=centre):
+        arabic = service.di_id != "e2e--near-no-ar"
+        actions.do_update_health_access(
+            service, {"languages": ["fr", "ar"] if arabic else ["fr"], "accepts_ame": True}
+        )
+
+    login(page, mediator.user.username, "pw-" + mediator.user.username)
+    page.goto(f"/personnes/{person.pk}/")
+    page.locator("main a[href*='/territoire/annuaire/?person=']").click()
+    page.wait_for_url("**/territoire/annuaire/?person=*")
+    a11y.check(page, "directory near the person")
+    form = page.locator("main form.filters")
+    form.locator("select[name=theme]").select_option("sante--acces-aux-soins")
+    form.locator("select[name=language]").select_option("ar")
+    form.locator("input[name=accepts][value=accepts_ame]").check()
+    form.locator("input[name=open_at]").fill("2026-11-28T10:00")  # a Saturday morning
+    form.locator("input[name=km]").fill("3")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**open_at=*")
+    results = page.locator("main ul.directory-list > li")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("Dentiste du quartier")
+    expect(results.first).to_contain_text(re.compile(r"0[.,]3"))  # the distance, in km
+    a11y.check(page, "directory filtered")
+
+    results.first.locator("a").click()
+    page.wait_for_url("**/territoire/annuaire/services/*/")
+    expect(page.locator("main h1")).to_have_text("Dentiste du quartier")
+    a11y.check(page, "service")
