@@ -254,6 +254,17 @@ DEFAULT_FROM_EMAIL = envstr("MAILLAGE_FROM_EMAIL", "maillage@localhost")
 SMS_BACKEND = envstr("MAILLAGE_SMS_BACKEND", "console").strip() or "console"
 if SMS_BACKEND not in {"console", "memory", "webhook"}:
     raise ImproperlyConfigured("MAILLAGE_SMS_BACKEND must be console, memory or webhook")
+# Map tiles: none by default (maps then show markers and outlines on a plain background,
+# and no request leaves the server); a tile server of the organisation, or a public one.
+MAP_TILES_URL = envstr("MAILLAGE_MAP_TILES_URL").strip()
+MAP_TILES_ATTRIBUTION = envstr("MAILLAGE_MAP_TILES_ATTRIBUTION").strip()
+if MAP_TILES_URL and not (
+    MAP_TILES_URL.startswith(("https://", "http://", "/"))
+    and all(part in MAP_TILES_URL for part in ("{z}", "{x}", "{y}"))
+):
+    raise ImproperlyConfigured(
+        "MAILLAGE_MAP_TILES_URL must be an http(s):// or /path address with {z}, {x} and {y}"
+    )
 SMS_WEBHOOK_URL = envstr("MAILLAGE_SMS_WEBHOOK_URL").strip()
 SMS_WEBHOOK_TOKEN = envstr("MAILLAGE_SMS_WEBHOOK_TOKEN").strip()
 if SMS_BACKEND == "webhook":

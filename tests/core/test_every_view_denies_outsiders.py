@@ -55,6 +55,7 @@ def objects(reception, doctor, person, make_person):
         "row_pk": 1,
         "token": "no-such-token",
         "kind": "services",
+        "link_pk": 1,
         "fmt": "json",
         "prefix": "no-such-prefix",
         "id": person.pk,

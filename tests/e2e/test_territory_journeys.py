@@ -75,6 +75,12 @@ def test_a_mediator_finds_a_dentist_for_a_person(page, a11y, desk):
     expect(results.first).to_contain_text("Dentiste du quartier")
     expect(results.first).to_contain_text(re.compile(r"0[.,]3"))  # the distance, in km
     a11y.check(page, "directory filtered")
+    # The same place on the map, reached with the keyboard.
+    pin = page.locator(".map .leaflet-marker-icon.map-pin:not(.map-pin-centre)")
+    expect(pin).to_have_count(1)
+    pin.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".leaflet-popup-content a")).to_have_text("Dentiste du quartier")
 
     results.first.locator("a").click()
     page.wait_for_url("**/territoire/annuaire/services/*/")

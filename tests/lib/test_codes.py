@@ -108,3 +108,17 @@ def test_search_words():
     assert icpc2.search_text(icpc2.Rubric("L03", "Lombalgie", "Bas du dos")) == (
         "l03 lombalgie bas du dos"
     )
+
+
+def test_rpps_numbers():
+    from stdnum import luhn
+
+    from maillage.lib import rpps
+
+    good = "1000000000" + luhn.calc_check_digit("1000000000")
+    bad_key = "1000000000" + str((int(luhn.calc_check_digit("1000000000")) + 1) % 10)
+    assert rpps.check(good) is None
+    assert rpps.check(f" {good[:3]} {good[3:]} ") is None
+    assert rpps.check(bad_key) == "bad_key"
+    assert rpps.check("1234") == "not_11_digits"
+    assert rpps.check("1000000000A") == "not_11_digits"

@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from maillage.core.models import Structure
 from maillage.lib.names import normalize
 from maillage.territory import datainclusion as di
-from maillage.territory.models import DirectoryEntry, Organisation, Service
+from maillage.territory.models import (
+    DirectoryEntry,
+    HealthAccess,
+    LinkKind,
+    Organisation,
+    OrganisationLink,
+    Professional,
+    Service,
+)
 
 BATCH = 1000
 
@@ -45,9 +53,11 @@ class ImportReport:
         return self.created + self.updated + self.unchanged
 
 
-def tags_of(entry: DirectoryEntry) -> str:
+def tags_of(entry: HealthAccess) -> str:
     """``|kind:value|`` for every list value and extension flag that filters search."""
     parts: list[str] = []
+    if isinstance(entry, Professional):
+        parts.append(f"pr:{entry.profession}")
     for name, prefix in (
         ("thematiques", "t"),
         ("publics", "p"),
@@ -299,3 +309,63 @@ def do_load_communes(rows: Iterable[Mapping[str, Any]]) -> int:
         batch_size=BATCH,
     )
     return len(fresh) + len(changed)
+
+
+# --- professionals and relations --------------------------------------------------------
+
+PROFESSIONAL_FIELDS = [
+    "name",
+    "profession",
+    "speciality",
+    "rpps",
+    "place",
+    "adresse",
+    "code_postal",
+    "commune",
+    "telephone",
+    "courriel",
+    "languages",
+    *EXTENSION_FLAGS,
+    "contact_name",
+    "contact_details",
+    "team_notes",
+]
+
+
+@transaction.atomic
+def do_save_professional(
+    owner: Structure, data: Mapping[str, Any], professional: Professional | None = None
+) -> Professional:
+    """Create or update a professional of the territory; where they practise gives them
+    their place's coordinates."""
+    professional = professional or Professional(owner=owner)
+    for name in PROFESSIONAL_FIELDS:
+        if name in data:
+            setattr(professional, name, data[name])
+    place = professional.place
+    professional.latitude = place.latitude if place is not None else None
+    professional.longitude = place.longitude if place is not None else None
+    professional.tags = tags_of(professional)
+    professional.search_text = normalize(
+        " ".join(w for w in (professional.name, professional.speciality, professional.commune) if w)
+    )
+    professional.save()
+    return professional
+
+
+def do_link_organisations(
+    member: Any, source: Organisation, target: Organisation, kind: str, note: str = ""
+) -> OrganisationLink:
+    if kind not in LinkKind.values or source.pk == target.pk:
+        raise ValueError(kind)
+    return OrganisationLink.objects.create(
+        owner=source.owner, source=source, target=target, kind=kind, note=note, created_by=member
+    )
+
+
+def do_end_link(member: Any, link: OrganisationLink) -> None:
+    from django.utils import timezone
+
+    link.ended_at = timezone.now()
+    link.ended_by = member
+    link.save(update_fields=["ended_at", "ended_by"])

@@ -11,11 +11,20 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.models import Structure
 from maillage.core.widgets import QuickSelect
-from maillage.lib import geo
+from maillage.lib import geo, rpps
+from maillage.lib.names import normalize
 from maillage.people.choices import LANGUAGES
 from maillage.territory import datainclusion as di
-from maillage.territory.models import Commune, PopulationFigure, Territory
+from maillage.territory.models import (
+    Commune,
+    LinkKind,
+    Organisation,
+    PopulationFigure,
+    Profession,
+    Territory,
+)
 from maillage.territory.queries import DirectoryFilters, find_commune
 
 ACCEPTS = [
@@ -330,3 +339,92 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", _("The end comes before the start."))
         return data
+
+
+RPPS_WARNING = _(
+    "This RPPS number does not pass the key check. It is kept: check it on the national "
+    "directory when you can."
+)
+
+
+class ProfessionalForm(HealthAccessForm):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
+    speciality = forms.CharField(label=_("Speciality"), max_length=150, required=False)
+    rpps = forms.CharField(
+        label=_("RPPS number"),
+        help_text=_("11 digits, on the prescription or the national directory."),
+        max_length=20,
+        required=False,
+    )
+    place_name = forms.CharField(
+        label=_("Place of practice (a structure of the directory)"),
+        help_text=_("Its name as in the directory; leave empty and give the address below."),
+        max_length=150,
+        required=False,
+    )
+    adresse = forms.CharField(label=_("Address"), max_length=300, required=False)
+    code_postal = forms.CharField(label=_("Postcode"), max_length=5, required=False)
+    commune = forms.CharField(label=_("Commune"), max_length=120, required=False)
+    telephone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    courriel = forms.EmailField(label=_("E-mail"), required=False)
+
+    field_order = [
+        "name",
+        "profession",
+        "speciality",
+        "rpps",
+        "place_name",
+        "adresse",
+        "code_postal",
+        "commune",
+        "telephone",
+        "courriel",
+    ]
+
+    def __init__(self, *args: Any, owner: Structure, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.rpps_warning = False
+
+    def clean_rpps(self) -> str:
+        number = rpps.normalise(self.cleaned_data.get("rpps") or "")
+        if not number:
+            return ""
+        problem = rpps.check(number)
+        if problem == "not_11_digits":
+            raise forms.ValidationError(_("An RPPS number has 11 digits."))
+        self.rpps_warning = problem == "bad_key"
+        return number
+
+    def clean_place_name(self) -> Organisation | None:
+        text = (self.cleaned_data.get("place_name") or "").strip()
+        if not text:
+            return None
+        folded = normalize(text)
+        matches = [
+            o
+            for o in Organisation.objects.filter(
+                owner=self.owner, is_active=True, search_text__startswith=folded
+            )
+            if normalize(o.nom) == folded
+        ]
+        if not matches:
+            raise forms.ValidationError(_("No structure of this name in the directory."))
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several structures have this name: %(places)s. Give the address instead."),
+                params={"places": ", ".join(f"{o.nom} ({o.commune})" for o in matches[:5])},
+            )
+        return matches[0]
+
+    def professional_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["place"] = data.pop("place_name")
+        return data
+
+
+class LinkForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Relation"), choices=LinkKind.choices)
+    target = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -113,7 +113,21 @@ class HealthAccess(models.Model):
         abstract = True
 
 
-class DirectoryEntry(HealthAccess):
+class Listed(models.Model):
+    """What the directory's search reads: filter tags (``|kind:value|``), folded words,
+    and whether the entry is still listed."""
+
+    tags = models.TextField(editable=False, blank=True)
+    search_text = models.TextField(editable=False, blank=True)
+    is_active = models.BooleanField(_("listed"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class DirectoryEntry(HealthAccess, Listed):
     """Fields an organisation and a service share in data·inclusion."""
 
     owner = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+")
@@ -135,12 +149,7 @@ class DirectoryEntry(HealthAccess):
     horaires_accueil = models.CharField(
         _("opening hours (OpenStreetMap format)"), max_length=500, blank=True
     )
-    tags = models.TextField(editable=False, blank=True)
     fingerprint = models.CharField(max_length=40, editable=False, blank=True)
-    search_text = models.TextField(editable=False, blank=True)
-    is_active = models.BooleanField(_("listed"), default=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -212,3 +221,86 @@ class Service(DirectoryEntry):
 
     def __str__(self) -> str:
         return self.nom
+
+
+class Profession(models.TextChoices):
+    GP = "medecin_generaliste", _("General practitioner")
+    SPECIALIST = "medecin_specialiste", _("Specialist doctor")
+    PSYCHIATRIST = "psychiatre", _("Psychiatrist")
+    DENTIST = "chirurgien_dentiste", _("Dentist")
+    PHARMACIST = "pharmacien", _("Pharmacist")
+    NURSE = "infirmier", _("Nurse")
+    PHYSIOTHERAPIST = "masseur_kinesitherapeute", _("Physiotherapist")
+    MIDWIFE = "sage_femme", _("Midwife")
+    PSYCHOLOGIST = "psychologue", _("Psychologist")
+    SPEECH_THERAPIST = "orthophoniste", _("Speech therapist")
+    OTHER = "autre", _("Other")
+
+
+class Professional(HealthAccess, Listed):
+    """A health professional of the territory outside the structure (a GP, a pharmacist,
+    a physiotherapist…), with what the team knows of them."""
+
+    owner = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=150)
+    profession = models.CharField(_("profession"), max_length=40, choices=Profession.choices)
+    speciality = models.CharField(_("speciality"), max_length=150, blank=True)
+    rpps = models.CharField(_("RPPS number"), max_length=11, blank=True, db_index=True)
+    place = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="professionals",
+        verbose_name=_("place of practice"),
+    )
+    adresse = models.CharField(_("address"), max_length=300, blank=True)
+    code_postal = models.CharField(_("postcode"), max_length=5, blank=True)
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    telephone = models.CharField(_("phone"), max_length=40, blank=True)
+    courriel = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = _("professional of the territory")
+        verbose_name_plural = _("professionals of the territory")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LinkKind(models.TextChoices):
+    REFERS_TO = "refers_to", _("refers people to")
+    WORKS_WITH = "works_with", _("works with")
+    SAME_NETWORK = "same_network", _("is in the same network as")
+
+
+class OrganisationLink(models.Model):
+    """Who works with whom on the territory (e.g. this CMP takes referrals from this
+    centre). Ended rather than deleted, so that the history stays."""
+
+    owner = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="links_from", verbose_name=_("from")
+    )
+    target = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="links_to", verbose_name=_("to")
+    )
+    kind = models.CharField(_("relation"), max_length=20, choices=LinkKind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["created_at"]
+        verbose_name = _("relation between structures")
+        verbose_name_plural = _("relations between structures")
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"

@@ -12,7 +12,13 @@ from maillage.lib import geo
 from maillage.lib.names import normalize
 from maillage.people.models import Person
 from maillage.territory import hours
-from maillage.territory.models import Commune, Organisation, Service, Territory
+from maillage.territory.models import (
+    Commune,
+    Organisation,
+    OrganisationLink,
+    Service,
+    Territory,
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,15 @@ class Found:
         for service in found:
             service.distance_km = self.distances.get(service.pk)  # type: ignore[attr-defined]
         return found
+
+
+def organisation_links(organisation: Organisation) -> list[OrganisationLink]:
+    """The current relations of an organisation, either way."""
+    return list(
+        OrganisationLink.objects.filter(
+            Q(source=organisation) | Q(target=organisation), ended_at__isnull=True
+        ).select_related("source", "target")
+    )
 
 
 def search_services(owner: Structure, filters: DirectoryFilters) -> Found:

@@ -1,4 +1,4 @@
-from maillage.territory.views import directory, territories
+from maillage.territory.views import directory, professionals, territories
 
 app_name = "territory"
-urlpatterns = [*directory.urlpatterns, *territories.urlpatterns]
+urlpatterns = [*directory.urlpatterns, *professionals.urlpatterns, *territories.urlpatterns]

@@ -11,15 +11,20 @@ from django.utils.translation import gettext as _
 
 from maillage.people.choices import LANGUAGES
 from maillage.territory.forms import ACCEPTS
-from maillage.territory.models import DirectoryEntry, Service
+from maillage.territory.models import HealthAccess, Professional, Service
 
 register = template.Library()
 LANGUAGE_NAMES = dict(LANGUAGES)
 
 
 @register.inclusion_tag("territory/_health_access.html")
-def health_access(entry: DirectoryEntry) -> dict[str, Any]:
-    name = "territory:service_edit" if isinstance(entry, Service) else "territory:organisation_edit"
+def health_access(entry: HealthAccess) -> dict[str, Any]:
+    if isinstance(entry, Professional):
+        name = "territory:professional_edit"
+    elif isinstance(entry, Service):
+        name = "territory:service_edit"
+    else:
+        name = "territory:organisation_edit"
     return {
         "entry": entry,
         "languages": [str(LANGUAGE_NAMES.get(code, code)) for code in entry.languages or []],

@@ -29,6 +29,7 @@ from maillage.territory import actions, queries
 from maillage.territory import datainclusion as di
 from maillage.territory.forms import DirectorySearchForm, HealthAccessForm, ImportForm
 from maillage.territory.hours import is_open, next_change
+from maillage.territory.maps import map_data
 from maillage.territory.models import Commune, DirectoryEntry, Organisation, Service
 
 PAGE_SIZE = 20
@@ -74,10 +75,14 @@ def directory(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     now = timezone.now()
+    services = found.page(list(page.object_list))
     rows = [
         (service, is_open(service.horaires_accueil or service.organisation.horaires_accueil, now))
-        for service in found.page(list(page.object_list))
+        for service in services
     ]
+    centre_label = (
+        _("Home of %(name)s") % {"name": person} if person is not None else _("Search centre")
+    )
     return render(
         request,
         "territory/directory.html",
@@ -87,6 +92,13 @@ def directory(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "near_person": person,
             "filters": filters,
+            "map": map_data(
+                services,
+                queries.territories_of(member.structure),
+                filters.near,
+                filters.km,
+                centre_label,
+            ),
             "query": query.urlencode(),
             "can_import": can(member, "import_directory", member.structure),
         },
@@ -140,6 +152,8 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organisation": organisation,
             "services": queries.services_of(member.structure).filter(organisation=organisation),
+            "links": queries.organisation_links(organisation),
+            "professionals": organisation.professionals.filter(is_active=True),
             "open_now": is_open(organisation.horaires_accueil, timezone.now()),
         },
     )

@@ -19,6 +19,7 @@ from maillage.core.models import Member
 from maillage.people.views import current_member, require
 from maillage.territory import queries
 from maillage.territory.forms import PeriodForm, PopulationFigureFormSet, TerritoryForm
+from maillage.territory.maps import map_data
 from maillage.territory.models import Territory
 
 
@@ -31,12 +32,14 @@ def _member(request: HttpRequest, verb: str = "view_territory") -> Member:
 @login_required
 def territory_list(request: HttpRequest) -> HttpResponse:
     member = _member(request)
+    territories = list(queries.territories_of(member.structure))
     return render(
         request,
         "territory/territories.html",
         {
-            "territories": queries.territories_of(member.structure),
+            "territories": territories,
             "can_edit": can(member, "edit_territory", member.structure),
+            "map": map_data(territories=territories),
         },
     )
 
@@ -94,7 +97,11 @@ def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "territory/territory_detail.html",
-        {"territory": territory, "can_edit": can(member, "edit_territory", member.structure)},
+        {
+            "territory": territory,
+            "can_edit": can(member, "edit_territory", member.structure),
+            "map": map_data(territories=[territory]),
+        },
     )
 
 
