@@ -134,3 +134,16 @@ def test_the_command_reports_bad_lines(centre, tmp_path, capsys):
     with translation.override("en"), pytest.raises(CommandError, match="--skip-bad"):
         call_command("directory", "import", str(path), "--structure", str(centre.pk))
     assert "line 1" in capsys.readouterr().err
+
+
+def test_a_service_follows_its_organisations_new_hours_and_place(centre):
+    load(centre)
+    psy = Service.objects.get(di_id="essai--psy")  # no hours or point of its own
+    assert psy.place_hours.startswith("Mo-Fr 08:30-18:00")
+    changed = rows()
+    changed["structures"][0]["horaires_accueil"] = "Mo 09:00-12:00"
+    changed["structures"][0]["latitude"] = 48.95
+    report = load(centre, changed)
+    assert (report.updated, report.unchanged) == (1, 4)  # the service itself is unchanged
+    psy.refresh_from_db()
+    assert (psy.place_hours, psy.place_latitude) == ("Mo 09:00-12:00", 48.95)

@@ -102,6 +102,29 @@ def _model_values(kind: di.Kind, data: Mapping[str, Any]) -> dict[str, Any]:
 def _refresh(entry: DirectoryEntry, organisation: Organisation | None = None) -> None:
     entry.tags = tags_of(entry)
     entry.search_text = search_text_of(entry, organisation)
+    if isinstance(entry, Service) and organisation is not None:
+        _place(entry, organisation)
+
+
+def _place(service: Service, organisation: Organisation) -> None:
+    """The service's own point and hours, else its organisation's."""
+    own = service.latitude is not None and service.longitude is not None
+    service.place_latitude = service.latitude if own else organisation.latitude
+    service.place_longitude = service.longitude if own else organisation.longitude
+    service.place_hours = service.horaires_accueil or organisation.horaires_accueil
+
+
+def _replace_organisations_places(organisation_pks: Iterable[int]) -> None:
+    """After organisations changed, what their services inherit from them."""
+    services: list[Service] = []
+    for service in Service.objects.filter(
+        organisation_id__in=list(organisation_pks)
+    ).select_related("organisation"):
+        _place(service, service.organisation)
+        services.append(service)
+    Service.objects.bulk_update(
+        services, ["place_latitude", "place_longitude", "place_hours"], batch_size=BATCH
+    )
 
 
 def _check_references(
@@ -211,7 +234,7 @@ def _upsert(
         names = ORGANISATION_FIELDS if kind == "structure" else SERVICE_FIELDS
         update_fields = [*names, "fingerprint", "tags", "search_text"]
         if kind == "service":
-            update_fields.append("organisation")
+            update_fields += ["organisation", "place_latitude", "place_longitude", "place_hours"]
         pks = list(changed_pks)
         for start in range(0, len(pks), BATCH):
             batch: list[Any] = list(model.objects.filter(pk__in=pks[start : start + BATCH]))
@@ -227,6 +250,8 @@ def _upsert(
                 _refresh(entry, organisation)
             model.objects.bulk_update(batch, update_fields, batch_size=BATCH)
             report.updated += len(batch)
+        if kind == "structure":
+            _replace_organisations_places(pks)
 
 
 def do_update_health_access(entry: DirectoryEntry, data: Mapping[str, Any]) -> None:

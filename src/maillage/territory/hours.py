@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable
 
 import opening_hours
 from django.utils import timezone
@@ -48,6 +49,19 @@ def is_open(expression: str, moment: datetime.datetime) -> bool | None:
     if hours.is_unknown(when):
         return None
     return bool(hours.is_open(when))
+
+
+def open_at(moment: datetime.datetime) -> Callable[[str], bool | None]:
+    """``is_open`` at one moment for many expressions (the moment is converted once)."""
+    when = local_naive(moment)
+
+    def check(expression: str) -> bool | None:
+        hours = parsed(expression.strip()) if expression else None
+        if hours is None or hours.is_unknown(when):
+            return None
+        return bool(hours.is_open(when))
+
+    return check
 
 
 def next_change(expression: str, moment: datetime.datetime) -> datetime.datetime | None:

@@ -207,6 +207,11 @@ class Service(DirectoryEntry):
     mobilisation_precisions = models.TextField(_("about applying"), blank=True)
     volume_horaire_hebdomadaire = models.FloatField(_("hours a week"), null=True, blank=True)
     nombre_semaines = models.PositiveIntegerField(_("number of weeks"), null=True, blank=True)
+    # Where and when the service really is: its own point and hours, else its
+    # organisation's (kept by the actions, so that a search reads one table).
+    place_latitude = models.FloatField(null=True, blank=True, editable=False)
+    place_longitude = models.FloatField(null=True, blank=True, editable=False)
+    place_hours = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar = ["nom"]
@@ -216,7 +221,7 @@ class Service(DirectoryEntry):
             models.UniqueConstraint(fields=["owner", "source", "di_id"], name="service_source_id")
         ]
         indexes: ClassVar = [
-            models.Index(fields=["owner", "latitude", "longitude"], name="service_geo")
+            models.Index(fields=["owner", "place_latitude", "place_longitude"], name="service_geo")
         ]
 
     def __str__(self) -> str:

@@ -83,8 +83,8 @@ def organisation_links(organisation: Organisation) -> list[OrganisationLink]:
 def search_services(owner: Structure, filters: DirectoryFilters) -> Found:
     """Listed services matching every filter given. Lists and the team's flags are
     matched in ``tags``; a distance first keeps the services of a bounding box (indexed),
-    then measures each; opening hours are evaluated on what the other filters kept (the
-    service's own hours, else its organisation's; so are its coordinates)."""
+    then measures each; opening hours are evaluated on what the other filters kept. Point
+    and hours are the service's own, else its organisation's (``place_*``)."""
     services = services_of(owner)
     for word in filters.words:
         services = services.filter(search_text__contains=word)
@@ -106,38 +106,23 @@ def search_services(owner: Structure, filters: DirectoryFilters) -> Found:
     if filters.near is not None:
         lat_min, lat_max, lon_min, lon_max = geo.bounding_box(*filters.near, filters.km)
         services = services.filter(
-            Q(latitude__range=(lat_min, lat_max), longitude__range=(lon_min, lon_max))
-            | Q(
-                latitude__isnull=True,
-                organisation__latitude__range=(lat_min, lat_max),
-                organisation__longitude__range=(lon_min, lon_max),
-            )
+            place_latitude__range=(lat_min, lat_max), place_longitude__range=(lon_min, lon_max)
         )
+    is_open = hours.open_at(filters.open_at) if filters.open_at is not None else None
     kept: list[tuple[float, str, int]] = []
     distances: dict[int, float] = {}
-    for pk, name, lat, lon, own_hours, org_lat, org_lon, org_hours in services.values_list(
-        "pk",
-        "nom",
-        "latitude",
-        "longitude",
-        "horaires_accueil",
-        "organisation__latitude",
-        "organisation__longitude",
-        "organisation__horaires_accueil",
+    for pk, name, lat, lon, opening in services.values_list(
+        "pk", "nom", "place_latitude", "place_longitude", "place_hours"
     ):
         distance = 0.0
         if filters.near is not None:
-            if lat is None or lon is None:
-                lat, lon = org_lat, org_lon
-            if lat is None or lon is None:
+            if lat is None or lon is None:  # the bounding box already left these out
                 continue
             distance = geo.distance_km(filters.near[0], filters.near[1], lat, lon)
             if distance > filters.km:
                 continue
             distances[pk] = distance
-        if filters.open_at is not None and not hours.is_open(
-            own_hours or org_hours, filters.open_at
-        ):
+        if is_open is not None and not is_open(opening):
             continue
         kept.append((distance, name, pk))
     kept.sort()
