@@ -7,12 +7,23 @@ import json
 import random
 from decimal import Decimal
 
+from faker import Faker
+from stdnum import luhn
+
 from maillage.core.models import Member, Structure
 from maillage.lib.names import normalize
 from maillage.territory import actions
 from maillage.territory import datainclusion as di
 from maillage.territory.management.commands.communes import DEFAULT_FILE
-from maillage.territory.models import Commune, PopulationFigure, Service, Territory
+from maillage.territory.models import (
+    Commune,
+    LinkKind,
+    Organisation,
+    PopulationFigure,
+    Profession,
+    Service,
+    Territory,
+)
 from maillage.territory.synthetic import AREA_COMMUNES, directory_rows, team_knowledge
 
 # A drawn area: the Franc-Moisin and Bel-Air neighbourhoods (an approximate outline).
@@ -73,6 +84,7 @@ def load_territory(
                 ]
             )
         actions.do_update_health_access(service, knowledge)
+    _professionals_and_links(centre, author, rng)
     plaine = Territory.objects.create(
         structure=centre,
         name="Plaine Saint-Denis et Aubervilliers nord",
@@ -101,3 +113,56 @@ def load_territory(
         source="Estimation de l'équipe (démo)",
         year=2025,
     )
+
+
+PROFESSIONS_AT = [
+    ("Cabinet médical", Profession.GP, ""),
+    ("Cabinet dentaire", Profession.DENTIST, ""),
+    ("Pharmacie", Profession.PHARMACIST, ""),
+    ("Cabinet infirmier", Profession.NURSE, ""),
+    ("Cabinet de kinésithérapie", Profession.PHYSIOTHERAPIST, ""),
+    ("Cabinet de sage-femme", Profession.MIDWIFE, ""),
+    ("Centre médico-psychologique", Profession.PSYCHIATRIST, "Psychiatrie adulte"),
+]
+
+
+def _rpps(rng: random.Random, valid: bool = True) -> str:
+    body = "1" + "".join(str(rng.randint(0, 9)) for _ in range(9))
+    key = int(luhn.calc_check_digit(body))
+    return body + str(key if valid else (key + 1) % 10)
+
+
+def _professionals_and_links(centre: Structure, author: Member, rng: random.Random) -> None:
+    """About twenty professionals at the places of the directory, and who works with
+    whom (invented names, RPPS numbers with a valid key but one, to show the warning)."""
+    fake = Faker("fr_FR")
+    fake.seed_instance(2026)
+    count = 0
+    for prefix, profession, speciality in PROFESSIONS_AT:
+        places = list(
+            Organisation.objects.filter(owner=centre, nom__startswith=prefix).order_by("pk")[:3]
+        )
+        for place in places:
+            count += 1
+            actions.do_save_professional(
+                centre,
+                {
+                    "name": f"{fake.first_name()} {fake.last_name()}",
+                    "profession": profession,
+                    "speciality": speciality,
+                    "rpps": _rpps(rng, valid=count != 5),
+                    "place": place,
+                    "commune": place.commune,
+                    "telephone": place.telephone,
+                    **team_knowledge(rng, True),
+                },
+            )
+    health = Organisation.objects.filter(owner=centre, nom__startswith="Centre de santé").first()
+    for prefix, kind in (
+        ("Centre médico-psychologique", LinkKind.REFERS_TO),
+        ("Association", LinkKind.WORKS_WITH),
+        ("CSAPA", LinkKind.REFERS_TO),
+    ):
+        other = Organisation.objects.filter(owner=centre, nom__startswith=prefix).first()
+        if health is not None and other is not None:
+            actions.do_link_organisations(author, health, other, kind)
