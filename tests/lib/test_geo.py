@@ -53,3 +53,12 @@ def test_points_in_an_area_with_a_hole(lat, lon, inside):
 )
 def test_checking_an_area(value, problem):
     assert geo.check_area(value) == problem
+
+
+def test_points_from_a_csv():
+    text = "\ufeffcodgeo,lat,lon\n93066,48.93,2.35\n,1,2\n93001,95,2\n\n93070,48.91,abc\n"
+    points, problems = geo.read_points_csv(text)
+    assert points == [("93066", 48.93, 2.35)]
+    assert problems == [(3, "no_code"), (4, "bad_point"), (6, "bad_point")]
+    assert geo.read_points_csv("a,b\n1,2\n") == ([], [(1, "no_columns")])
+    assert geo.read_points_csv("") == ([], [(0, "no_columns")])

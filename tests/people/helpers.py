@@ -89,6 +89,8 @@ def person_post_data(person, **changes) -> dict:
         "postcode": person.postcode,
         "commune_code": person.commune_code,
         "commune_name": person.commune_name,
+        "latitude": "" if person.latitude is None else str(person.latitude),
+        "longitude": "" if person.longitude is None else str(person.longitude),
         "languages": list(person.languages),
         "interpreting_language": person.interpreting_language,
         "reception_notes": person.reception_notes,

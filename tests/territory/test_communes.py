@@ -47,3 +47,24 @@ def test_the_official_file_loads(db):
     call_command("communes", "load")
     assert Commune.objects.count() > 34000
     assert Commune.objects.get(code="75056").name == "Paris"
+
+
+def test_centres_from_a_csv(tmp_path, db, capsys):
+    from django.utils import translation
+
+    path = tmp_path / "communes.json"
+    path.write_text(json.dumps(ROWS), encoding="utf-8")
+    call_command("communes", "load", str(path))
+    centres = tmp_path / "centres.csv"
+    centres.write_text(
+        "code_insee;latitude;longitude\n93066;48,9362;2,3574\n93001;north;2.38\n99999;48.9;2.3\n",
+        encoding="utf-8",
+    )
+    with translation.override("en"), pytest.raises(CommandError, match="--skip-bad"):
+        call_command("communes", "centres", str(centres))
+    err = capsys.readouterr().err
+    assert "line 3" in err and "99999" in err
+    assert Commune.objects.get(code="93066").latitude is None
+    with translation.override("en"):
+        call_command("communes", "centres", str(centres), "--skip-bad")
+    assert Commune.objects.get(code="93066").latitude == 48.9362

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from maillage.core.access import can
@@ -38,4 +39,6 @@ def _current_member(request: HttpRequest) -> dict[str, Any]:
         "memberships": memberships,
         "nav": nav,
         "unread_notifications": unread,
+        "map_tiles": settings.MAP_TILES_URL,
+        "map_attribution": settings.MAP_TILES_ATTRIBUTION,
     }

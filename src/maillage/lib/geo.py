@@ -97,3 +97,54 @@ def check_area(geometry: Any) -> str | None:
                 ):
                     return "bad_point"
     return None
+
+
+# --- points from a CSV file ------------------------------------------------------------
+
+CODE_COLUMNS = ("code", "code_insee", "insee", "codgeo", "code_commune", "code_commune_insee")
+LAT_COLUMNS = ("latitude", "lat", "y")
+LON_COLUMNS = ("longitude", "lon", "lng", "x")
+
+
+def read_points_csv(text: str) -> tuple[list[tuple[str, float, float]], list[tuple[int, str]]]:
+    """(code, latitude, longitude) rows of a CSV with a header naming a code and the two
+    coordinates (comma, semicolon or tab; decimal point or comma), and the bad lines as
+    (line number, English key): ``no_columns``, ``bad_point``, ``no_code``."""
+    import csv
+    import io
+
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines:
+        return [], [(0, "no_columns")]
+    header = lines[0]
+    delimiter = max((";", "\t", ","), key=header.count)
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    names = [name.strip().lower() for name in next(reader)]
+
+    def column(options: tuple[str, ...]) -> int | None:
+        return next((names.index(name) for name in options if name in names), None)
+
+    code_at, lat_at, lon_at = column(CODE_COLUMNS), column(LAT_COLUMNS), column(LON_COLUMNS)
+    if code_at is None or lat_at is None or lon_at is None:
+        return [], [(1, "no_columns")]
+    points: list[tuple[str, float, float]] = []
+    problems: list[tuple[int, str]] = []
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row] + [""] * 3
+        code = cells[code_at].upper()
+        if not code:
+            problems.append((number, "no_code"))
+            continue
+        try:
+            lat = float(cells[lat_at].replace(",", "."))
+            lon = float(cells[lon_at].replace(",", "."))
+        except ValueError:
+            problems.append((number, "bad_point"))
+            continue
+        if not is_valid_point(lat, lon) or not (math.isfinite(lat) and math.isfinite(lon)):
+            problems.append((number, "bad_point"))
+            continue
+        points.append((code, lat, lon))
+    return points, problems

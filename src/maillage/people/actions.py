@@ -28,7 +28,16 @@ from maillage.people.models import (
 A = AccessEvent.Action
 ADMIN = Section.ADMINISTRATIVE
 
-CONTACT_FIELDS = ("phone", "email", "address", "postcode", "commune_code", "commune_name")
+CONTACT_FIELDS = (
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "commune_code",
+    "commune_name",
+    "latitude",
+    "longitude",
+)
 # Filled on the kept record from the merged one when the kept record lacks them.
 MERGE_FILLABLE_FIELDS = (
     "nir",

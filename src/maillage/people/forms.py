@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.lib import identity as identity_rules
 from maillage.lib.nir import check_nir, clean_nir, nir_consistency
 from maillage.lib.partial_date import PartialDate, parse_partial_date
+from maillage.people.actions import CONTACT_FIELDS
 from maillage.people.choices import LANGUAGES, DocumentType, IdentityStatus, Sex
 from maillage.people.messages import DATE_MESSAGES, NIR_MESSAGES, STATUS_MESSAGES
 from maillage.people.models import Person, Relation
@@ -62,18 +63,17 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
             "doubtful_identity",
             "fictitious_identity",
             "identity_status",
-            "phone",
-            "email",
-            "address",
-            "postcode",
-            "commune_code",
-            "commune_name",
+            *CONTACT_FIELDS,
             "languages",
             "interpreter_needed",
             "interpreting_language",
             "reception_notes",
         ]
+        localized_fields = ("latitude", "longitude")
         widgets = {
+            # Text, not number: a French keyboard types a decimal comma.
+            "latitude": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "longitude": forms.TextInput(attrs={"inputmode": "decimal"}),
             "reception_notes": forms.Textarea(attrs={"rows": 3}),
             "sex": forms.RadioSelect,
         }
@@ -139,12 +139,28 @@ class PersonForm(forms.ModelForm):  # type: ignore[type-arg]
     def clean_given_names(self) -> str:
         return " ".join(self.cleaned_data.get("given_names", "").split())
 
+    def clean_latitude(self) -> float | None:
+        value = self.cleaned_data.get("latitude")
+        if value is not None and not -90 <= value <= 90:
+            raise forms.ValidationError(_("A latitude is between -90 and 90."))
+        return value
+
+    def clean_longitude(self) -> float | None:
+        value = self.cleaned_data.get("longitude")
+        if value is not None and not -180 <= value <= 180:
+            raise forms.ValidationError(_("A longitude is between -180 and 180."))
+        return value
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         birth: PartialDate | None = data.get("birth_date")
         data["birth_year"] = birth.year if birth else None
         data["birth_month"] = birth.month if birth else None
         data["birth_day"] = birth.day if birth else None
+        if (data.get("latitude") is None) != (data.get("longitude") is None) and not (
+            self.has_error("latitude") or self.has_error("longitude")
+        ):
+            self.add_error("longitude", _("Give both the latitude and the longitude, or neither."))
         nir = data.get("nir", "")
         if nir and "nir" not in self.errors:
             for code in nir_consistency(

@@ -394,3 +394,16 @@ def do_end_link(member: Any, link: OrganisationLink) -> None:
     link.ended_at = timezone.now()
     link.ended_by = member
     link.save(update_fields=["ended_at", "ended_by"])
+
+
+@transaction.atomic
+def do_set_commune_centres(points: Iterable[tuple[str, float, float]]) -> int:
+    """Set the centres of communes: (INSEE code, latitude, longitude)."""
+    from maillage.territory.models import Commune
+
+    wanted = {code: (lat, lon) for code, lat, lon in points}
+    communes = list(Commune.objects.filter(code__in=list(wanted)))
+    for commune in communes:
+        commune.latitude, commune.longitude = wanted[commune.code]
+    Commune.objects.bulk_update(communes, ["latitude", "longitude"], batch_size=BATCH)
+    return len(communes)
