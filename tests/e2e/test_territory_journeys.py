@@ -86,3 +86,58 @@ def test_a_mediator_finds_a_dentist_for_a_person(page, a11y, desk):
     page.wait_for_url("**/territoire/annuaire/services/*/")
     expect(page.locator("main h1")).to_have_text("Dentiste du quartier")
     a11y.check(page, "service")
+    page.locator("main a[href$='/modifier/']").click()
+    page.wait_for_url("**/modifier/")
+    a11y.check(page, "what the team knows")
+    page.locator("main textarea[name=team_notes]").fill("Demander Samia, elle parle arabe.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/territoire/annuaire/services/*/")
+    expect(page.locator("main")).to_contain_text("Demander Samia, elle parle arabe.")
+
+
+def test_a_coordinator_imports_a_directory_and_draws_a_territory(page, a11y, desk, tmp_path):
+    from maillage.territory.models import Commune, Territory
+
+    centre = desk.structure
+    coordinator = make_member(centre, "coord-e2e", Role.COORDINATOR, "coordinateur")
+    Commune.objects.create(
+        code="93066", name="Saint-Denis", search_name="saint denis", departement="93"
+    )
+    bad = {**SERVICES[0], "id": "e2e--bad", "frais": "peut-etre"}
+    path = tmp_path / "annuaire.json"
+    path.write_text(
+        json.dumps({"structures": STRUCTURES, "services": [*SERVICES, bad]}), encoding="utf-8"
+    )
+
+    login(page, coordinator.user.username, "pw-" + coordinator.user.username)
+    page.goto("/territoire/annuaire/importer/")
+    a11y.check(page, "import form")
+    page.locator("main input[type=file][name=upload]").set_input_files(str(path))
+    page.locator("main form[enctype] button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("main table tbody tr")).to_have_count(1)  # the bad line, reported
+    expect(page.locator("main table tbody")).to_contain_text("e2e--bad")
+    assert not Service.objects.exists()
+    a11y.check(page, "import report")
+    page.locator("main form[action*='/importer/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert Service.objects.filter(owner=centre).count() == len(SERVICES)
+
+    page.goto("/territoire/nouveau/")
+    a11y.check(page, "territory form")
+    form = page.locator("main form[method=post]")
+    form.locator("input[name=name]").fill("Plaine nord")
+    form.locator("textarea[name=communes]").fill("Saint-Denis")
+    form.locator("input[name='figures-0-label']").fill("Habitants")
+    form.locator("input[name='figures-0-value']").fill("12500")
+    form.locator("input[name='figures-0-source']").fill("Insee")
+    form.locator("input[name='figures-0-year']").fill("2021")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/territoire/*/")
+    territory = Territory.objects.get(structure=centre)
+    assert [c.code for c in territory.communes.all()] == ["93066"]
+    a11y.check(page, "territory")
+
+    page.goto("/territoire/vecu/")
+    expect(page.locator("main table").first).to_contain_text("Plaine nord")
+    a11y.check(page, "lived territory")
