@@ -16,6 +16,15 @@ from tests.conftest import client_for, make_member
 from tests.territory.data import SERVICES, as_json, rows
 
 
+@pytest.fixture(autouse=True)
+def _remove_pending_imports(settings):
+    import shutil
+    from pathlib import Path
+
+    yield
+    shutil.rmtree(Path(settings.DATA_DIR) / "imports", ignore_errors=True)
+
+
 @pytest.fixture
 def directory(centre):
     actions.do_import_directory(centre, di.parse([("d.json", as_json())]))
@@ -225,3 +234,21 @@ def test_hostile_values_never_break_the_team_form(as_reception, directory, value
         assert "<script>alert(1)</script>" not in response.content.decode()
     for query in ({"q": value}, {"km": value, "commune": value}, {"open_at": value, "page": value}):
         assert as_reception.get(reverse("territory:directory"), query).status_code == 200
+
+
+def test_files_never_imported_are_removed_after_a_day(centre, coordinator, settings):
+    import os
+    import time
+    from pathlib import Path
+
+    bad = rows()
+    bad["services"].append({**SERVICES[0], "id": "essai--mauvais", "frais": "peut-etre"})
+    client = client_for(coordinator.user)
+    first = client.post(
+        reverse("territory:import"), {"upload": SimpleUploadedFile("d.json", as_json(bad))}
+    )
+    folder = Path(settings.DATA_DIR) / "imports" / str(coordinator.pk) / first.context["token"]
+    old = time.time() - 2 * 24 * 3600
+    os.utime(folder, (old, old))
+    client.post(reverse("territory:import"), {"upload": SimpleUploadedFile("d.json", as_json(bad))})
+    assert not folder.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,20 @@ def _imports_dir(member: Member) -> Path:
     return Path(settings.DATA_DIR) / "imports" / str(member.pk)
 
 
+PENDING_HOURS = 24
+
+
+def _forget_old_imports(member: Member) -> None:
+    """Files sent and never imported are kept a day, then removed."""
+    folder = _imports_dir(member)
+    if not folder.is_dir():
+        return
+    limit = time.time() - PENDING_HOURS * 3600
+    for pending in folder.iterdir():
+        if pending.is_dir() and pending.stat().st_mtime < limit:
+            shutil.rmtree(pending, ignore_errors=True)
+
+
 def _pending(member: Member, token: str) -> Path:
     if not token.isalnum() or len(token) > 64:
         raise Http404
@@ -236,6 +251,7 @@ def directory_import(request: HttpRequest) -> HttpResponse:
                 % {"n": settings.MAX_UPLOAD_MB},
             )
         else:
+            _forget_old_imports(member)
             token = secrets.token_hex(16)
             folder = _imports_dir(member) / token
             folder.mkdir(parents=True, exist_ok=True)
