@@ -252,3 +252,37 @@ def test_files_never_imported_are_removed_after_a_day(centre, coordinator, setti
     os.utime(folder, (old, old))
     client.post(reverse("territory:import"), {"upload": SimpleUploadedFile("d.json", as_json(bad))})
     assert not folder.exists()
+
+
+def test_saving_the_team_form_unchanged_keeps_what_was_known(as_reception, directory):
+    from html.parser import HTMLParser
+
+    class Selected(HTMLParser):
+        """The values a browser would post back for the page's selects and textareas."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.values: dict[str, list[str]] = {}
+            self.select: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            attr = dict(attrs)
+            if tag == "select":
+                self.select = attr.get("name")
+            elif tag == "option" and self.select and "selected" in attr:
+                self.values.setdefault(self.select, []).append(attr.get("value") or "")
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    dentist = Service.objects.get(di_id="essai--dentiste")
+    url = reverse("territory:service_edit", args=[dentist.pk])
+    parser = Selected()
+    parser.feed(as_reception.get(url).content.decode())
+    assert parser.values["accepts_ame"] == ["true"]
+    assert parser.values["accepts_css"] == ["unknown"]
+    data = {name: v if name == "languages" else v[0] for name, v in parser.values.items()}
+    assert as_reception.post(url, data).status_code == 302
+    dentist.refresh_from_db()
+    assert (dentist.languages, dentist.accepts_ame, dentist.accepts_css) == (["ar"], True, None)

@@ -37,7 +37,15 @@ ACCEPTS = [
     ("wheelchair_access", _("wheelchair access")),
 ]
 DEFAULT_KM = 3
-TRI_STATE = [("", _("Not known")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class TriState(forms.NullBooleanSelect):
+    """Yes / No / Not known, showing the stored value back (a plain ``Select`` would
+    render ``True`` as no option at all, and a save would lose what was known)."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("Not known")), ("true", _("Yes")), ("false", _("No"))]
 
 
 def theme_choices() -> list[tuple[str, Any]]:
@@ -150,27 +158,17 @@ class HealthAccessForm(forms.Form):
         choices=[(code, name) for code, name in LANGUAGES if code],
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
-    interpreting = forms.NullBooleanField(
-        label=_("Interpreting available"), widget=forms.Select(choices=TRI_STATE)
-    )
-    accepts_ame = forms.NullBooleanField(
-        label=_("Accepts people with AME"), widget=forms.Select(choices=TRI_STATE)
-    )
-    accepts_css = forms.NullBooleanField(
-        label=_("Accepts people with CSS"), widget=forms.Select(choices=TRI_STATE)
-    )
+    interpreting = forms.NullBooleanField(label=_("Interpreting available"), widget=TriState)
+    accepts_ame = forms.NullBooleanField(label=_("Accepts people with AME"), widget=TriState)
+    accepts_css = forms.NullBooleanField(label=_("Accepts people with CSS"), widget=TriState)
     accepts_uninsured = forms.NullBooleanField(
-        label=_("Accepts people without any coverage"), widget=forms.Select(choices=TRI_STATE)
+        label=_("Accepts people without any coverage"), widget=TriState
     )
     third_party_payment = forms.NullBooleanField(
-        label=_("Third-party payment (tiers payant)"), widget=forms.Select(choices=TRI_STATE)
+        label=_("Third-party payment (tiers payant)"), widget=TriState
     )
-    sector_1 = forms.NullBooleanField(
-        label=_("Sector 1 fees"), widget=forms.Select(choices=TRI_STATE)
-    )
-    wheelchair_access = forms.NullBooleanField(
-        label=_("Wheelchair access"), widget=forms.Select(choices=TRI_STATE)
-    )
+    sector_1 = forms.NullBooleanField(label=_("Sector 1 fees"), widget=TriState)
+    wheelchair_access = forms.NullBooleanField(label=_("Wheelchair access"), widget=TriState)
     contact_name = forms.CharField(
         label=_("Contact person the team knows"), required=False, max_length=150
     )
