@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "maillage.record",
     "maillage.portal",
     "maillage.territory",
+    "maillage.coordination",
     "ninja",  # the API documentation page, served from its own static files (no CDN)
 ]
 
@@ -254,6 +255,9 @@ DEFAULT_FROM_EMAIL = envstr("MAILLAGE_FROM_EMAIL", "maillage@localhost")
 SMS_BACKEND = envstr("MAILLAGE_SMS_BACKEND", "console").strip() or "console"
 if SMS_BACKEND not in {"console", "memory", "webhook"}:
     raise ImproperlyConfigured("MAILLAGE_SMS_BACKEND must be console, memory or webhook")
+# A referral waiting on someone else with no news for this many days is overdue.
+REFERRAL_OVERDUE_DAYS = envint("MAILLAGE_REFERRAL_OVERDUE_DAYS", 14, minimum=1)
+
 # Map tiles: none by default (maps then show markers and outlines on a plain background,
 # and no request leaves the server); a tile server of the organisation, or a public one.
 MAP_TILES_URL = envstr("MAILLAGE_MAP_TILES_URL").strip()

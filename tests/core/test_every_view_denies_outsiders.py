@@ -56,6 +56,7 @@ def objects(reception, doctor, person, make_person):
         "token": "no-such-token",
         "kind": "services",
         "link_pk": 1,
+        "referral_pk": 1,
         "fmt": "json",
         "prefix": "no-such-prefix",
         "id": person.pk,

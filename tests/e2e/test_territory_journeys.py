@@ -82,7 +82,8 @@ def test_a_mediator_finds_a_dentist_for_a_person(page, a11y, desk):
     page.keyboard.press("Enter")
     expect(page.locator(".leaflet-popup-content a")).to_have_text("Dentiste du quartier")
 
-    results.first.locator("a").click()
+    filtered_url = page.url
+    results.first.locator("h3 a").click()
     page.wait_for_url("**/territoire/annuaire/services/*/")
     expect(page.locator("main h1")).to_have_text("Dentiste du quartier")
     a11y.check(page, "service")
@@ -93,6 +94,22 @@ def test_a_mediator_finds_a_dentist_for_a_person(page, a11y, desk):
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/territoire/annuaire/services/*/")
     expect(page.locator("main")).to_contain_text("Demander Samia, elle parle arabe.")
+
+    # Back to the results: refer the person to that dentist, then follow it.
+    page.goto(filtered_url)
+    page.locator("main ul.directory-list > li a[href*='/orientations/nouvelle/']").first.click()
+    page.wait_for_url("**/orientations/nouvelle/?cible=service:*")
+    a11y.check(page, "referral form")
+    form = page.locator("main form[method=post]")
+    form.locator("textarea[name=reason]").fill("Douleur dentaire depuis trois semaines.")
+    form.locator("textarea[name=wishes]").fill("Un samedi matin, avec quelqu'un qui parle arabe.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/orientations/*/")
+    a11y.check(page, "referral")
+    page.locator("main input[name=status][value=agreed]").check()
+    page.locator("main form[method=post] button[type=submit]").click()
+    page.wait_for_url("**/orientations/*/")
+    expect(page.locator("main ol li")).to_have_count(2)
 
 
 def test_a_coordinator_imports_a_directory_and_draws_a_territory(page, a11y, desk, tmp_path):

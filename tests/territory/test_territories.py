@@ -138,3 +138,35 @@ def test_a_wrong_period_is_said(centre, coordinator):
         reverse("territory:lived"), {"start": "2026-12-01", "end": "2026-01-01"}
     )
     assert "end" in response.context["form"].errors
+
+
+def test_the_lived_territory_shows_where_the_resources_are(
+    centre, reception, coordinator, communes, make_person
+):
+    from maillage.coordination.actions import do_propose_referral
+    from maillage.core.access import record_access
+    from maillage.territory import actions as territory_actions
+    from maillage.territory import datainclusion as di
+    from maillage.territory.models import Service
+    from tests.territory.data import as_json
+
+    territory_actions.do_import_directory(centre, di.parse([("d.json", as_json())]))
+    plaine = Territory.objects.create(structure=centre, name="Plaine", created_by=coordinator)
+    plaine.communes.set(Commune.objects.filter(code="93066"))
+    dentist = Service.objects.get(di_id="essai--dentiste")  # in Saint-Denis
+    rights = Service.objects.get(di_id="essai--css")  # in Aubervilliers
+    mediator = make_member(centre, "awa", Role.MEDIATOR, "mediateur_sante")
+    for index in range(6):
+        person = make_person(birth_name=f"ORIENTE{index}", given_names="Alex")
+        access = record_access(mediator, person)
+        do_propose_referral(access, to_service=dentist, reason="Dents")
+        if index < 2:
+            do_propose_referral(access, to_service=rights, reason="CSS")
+    today = timezone.localdate()
+    lived = lived_territory(centre, today - datetime.timedelta(days=1), today)
+    assert lived.referred_inside == 6 and lived.referred_outside is None  # 2: under 5
+    assert lived.referred_by_commune == [("Saint-Denis", 6), ("Aubervilliers", None)]
+    assert lived.referred_resources[0] == (
+        "Consultations dentaires (Centre municipal de santé Nord)",
+        6,
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from faker import Faker
 from stdnum import luhn
 
+from maillage.coordination.demo import load_referrals
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member, Structure, User
 from maillage.core.roles import Role, Section, StructureKind
@@ -154,7 +155,9 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
     )
 
     _demo_record(centre, coord, centre_persons, usager, members, rng)
-    load_territory(centre, Member.objects.get(user__username="coordinatrice", structure=centre))
+    coordinator = Member.objects.get(user__username="coordinatrice", structure=centre)
+    load_territory(centre, coordinator)
+    load_referrals([p for p in centre_persons if not p.merged_into_id], members["mediatrice"])
 
     # Today at reception: some waiting, some already seen.
     now = timezone.now()

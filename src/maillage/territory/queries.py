@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
@@ -143,6 +144,12 @@ class LivedTerritory:
     by_territory: list[tuple[Territory, int | None]]
     outside: int | None  # in none of the structure's micro-territories
     unknown: int | None  # no commune known
+    # Where the resources they were referred to are (persons per commune of the resource,
+    # per resource, inside or outside the micro-territories).
+    referred_by_commune: list[tuple[str, int | None]] = field(default_factory=list)
+    referred_resources: list[tuple[str, int | None]] = field(default_factory=list)
+    referred_inside: int | None = None
+    referred_outside: int | None = None
 
 
 def masked(count: int) -> int | None:
@@ -208,10 +215,88 @@ def lived_territory(
         ((code, names.get(code, code), count) for code, count in by_code.items()),
         key=lambda row: (-row[2], row[1]),
     )
+    referred = _referred(structure, start, end, territories, codes_of)
     return LivedTerritory(
+        **referred,
         persons=masked(total),
         by_commune=[(code, name, masked(count)) for code, name, count in communes],
         by_territory=[(t, masked(inside[t.pk])) for t in territories],
         outside=masked(outside),
         unknown=masked(unknown),
     )
+
+
+def _referred(
+    structure: Structure,
+    start: datetime.date,
+    end: datetime.date,
+    territories: list[Territory],
+    codes_of: dict[int, set[str]],
+) -> dict[str, Any]:
+    """Persons referred in the period to a service or a professional of the directory,
+    counted by where the resource is (its commune, itself, inside or outside the
+    micro-territories). Counts only, under 5 never shown."""
+    from maillage.coordination.models import Referral
+
+    referrals = Referral.objects.filter(
+        structure=structure,
+        created_at__date__gte=start,
+        created_at__date__lte=end,
+        person__merged_into__isnull=True,
+    ).filter(Q(to_service__isnull=False) | Q(to_professional__isnull=False))
+    by_commune: dict[str, set[int]] = {}
+    by_resource: dict[str, set[int]] = {}
+    inside: set[int] = set()
+    outside: set[int] = set()
+    for row in referrals.values(
+        "person_id",
+        "to_service__nom",
+        "to_service__organisation__nom",
+        "to_service__commune",
+        "to_service__code_insee",
+        "to_service__organisation__commune",
+        "to_service__organisation__code_insee",
+        "to_service__place_latitude",
+        "to_service__place_longitude",
+        "to_professional__name",
+        "to_professional__commune",
+        "to_professional__place__code_insee",
+        "to_professional__latitude",
+        "to_professional__longitude",
+    ).iterator(chunk_size=2000):
+        person = row["person_id"]
+        if row["to_service__nom"]:
+            name = f"{row['to_service__nom']} ({row['to_service__organisation__nom']})"
+            # The service's own commune, else its organisation's (as for its point).
+            commune = row["to_service__commune"] or row["to_service__organisation__commune"]
+            code = row["to_service__code_insee"] or row["to_service__organisation__code_insee"]
+            lat, lon = row["to_service__place_latitude"], row["to_service__place_longitude"]
+        else:
+            name = row["to_professional__name"]
+            commune = row["to_professional__commune"]
+            code = row["to_professional__place__code_insee"]
+            lat, lon = row["to_professional__latitude"], row["to_professional__longitude"]
+        by_resource.setdefault(name, set()).add(person)
+        by_commune.setdefault(commune or "", set()).add(person)
+        is_inside = any(
+            (code and code in codes_of[t.pk])
+            or (
+                t.area is not None
+                and lat is not None
+                and lon is not None
+                and geo.contains(t.area, lat, lon)
+            )
+            for t in territories
+        )
+        (inside if is_inside else outside).add(person)
+
+    def ranked(groups: dict[str, set[int]]) -> list[tuple[str, int | None]]:
+        rows = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+        return [(name, masked(len(persons))) for name, persons in rows]
+
+    return {
+        "referred_by_commune": ranked(by_commune),
+        "referred_resources": ranked(by_resource)[:20],
+        "referred_inside": masked(len(inside)),
+        "referred_outside": masked(len(outside)),
+    }

@@ -189,6 +189,7 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
             "query": query.urlencode(),
             "can_write": can_write,
             "can_write_clinical": access.can_write(Section.CLINICAL),
+            "can_read_coordination": access.can_read(Section.COORDINATION),
         },
     )
 

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from maillage.core.access import can, get_person_for_member
+from maillage.core.access import can, get_person_for_member, record_access
 from maillage.core.models import Member
+from maillage.core.roles import Section
 from maillage.people.actions import log_read
 from maillage.people.models import Person
 from maillage.people.views import current_member, require
@@ -65,6 +66,11 @@ def _near_person(
     return person, None
 
 
+def _can_refer(member: Member, person: Person) -> bool:
+    access = record_access(member, person)
+    return access is not None and access.can_write(Section.COORDINATION)
+
+
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     member = _member(request)
@@ -92,6 +98,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "near_person": person,
+            "can_refer": person is not None and _can_refer(member, person),
             "filters": filters,
             "map": map_data(
                 services,

@@ -1,0 +1,4 @@
+from maillage.coordination.views import referrals
+
+app_name = "coordination"
+urlpatterns = [*referrals.urlpatterns]
