@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from maillage.coordination.models import ReferralStatus
 from maillage.lib import referrals as path
 from maillage.record.forms import DateInput, TimeInput
 
@@ -77,7 +76,3 @@ class StepForm(forms.Form):
         if status == path.APPOINTMENT and not data.get("appointment_date"):
             self.add_error("appointment_date", _("Give the date of the appointment."))
         return data
-
-
-def status_label(status: str) -> str:
-    return str(dict(ReferralStatus.choices).get(status, status))

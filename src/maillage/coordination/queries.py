@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -26,11 +24,6 @@ def referrals_for(access: RecordAccess) -> QuerySet[Referral]:
         .select_related("to_member__user", "to_service__organisation", "to_professional")
         .order_by("-created_at", "-pk")
     )
-
-
-def overdue_since(now: datetime.datetime | None = None) -> datetime.datetime:
-    """Referrals waiting with no news since before this moment are overdue."""
-    return (now or timezone.now()) - datetime.timedelta(days=settings.REFERRAL_OVERDUE_DAYS)
 
 
 def is_overdue(referral: Referral) -> bool:

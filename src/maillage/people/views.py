@@ -39,6 +39,13 @@ def require(allowed: bool) -> None:
         raise Http404
 
 
+def member_who_may(request: HttpRequest, verb: str) -> Member:
+    """The member the request works as, if they may ``verb`` their structure (404 else)."""
+    member = current_member(request)
+    require(can(member, verb, member.structure))
+    return member
+
+
 def explain(match: dedup.Match) -> list[str]:
     return [str(MATCH_REASONS.get(code, code)) for code, _weight in match.reasons]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.models import Structure
@@ -38,6 +39,14 @@ EXTENSION_FLAGS = (
     "sector_1",
     "wheelchair_access",
 )
+# What the team knows of a place (``models.HealthAccess``): never imported, never exported.
+HEALTH_ACCESS_FIELDS = [
+    "languages",
+    *EXTENSION_FLAGS,
+    "contact_name",
+    "contact_details",
+    "team_notes",
+]
 
 
 @dataclass
@@ -80,20 +89,27 @@ def search_text_of(entry: DirectoryEntry, organisation: Organisation | None = No
     return normalize(" ".join(w for w in words if w))
 
 
+def _empty_values(model: type[Organisation] | type[Service], names: list[str]) -> dict[str, Any]:
+    """What a missing data·inclusion value is stored as, per field: None, [] or ""."""
+    return {
+        name: None if model._meta.get_field(name).null else ([] if name in di.LIST_FIELDS else "")
+        for name in names
+    }
+
+
+EMPTY = {
+    "structure": _empty_values(Organisation, ORGANISATION_FIELDS),
+    "service": _empty_values(Service, SERVICE_FIELDS),
+}
+
+
 def _model_values(kind: di.Kind, data: Mapping[str, Any]) -> dict[str, Any]:
-    names = ORGANISATION_FIELDS if kind == "structure" else SERVICE_FIELDS
     values: dict[str, Any] = {"di_id": data["id"]}
-    for name in names:
+    for name, empty in EMPTY[kind].items():
         value = data.get(name)
-        model_field = (Organisation if kind == "structure" else Service)._meta.get_field(name)
         if value is None:
-            if model_field.null:
-                value = None
-            elif name in di.LIST_FIELDS:
-                value = []
-            else:
-                value = ""
-        if name == "date_maj" and isinstance(value, str):
+            value = list(empty) if isinstance(empty, list) else empty
+        elif name == "date_maj" and isinstance(value, str):
             value = datetime.date.fromisoformat(value)
         values[name] = value
     return values
@@ -256,18 +272,11 @@ def _upsert(
 
 def do_update_health_access(entry: DirectoryEntry, data: Mapping[str, Any]) -> None:
     """The team's own fields of an organisation or a service."""
-    names = [
-        "languages",
-        *EXTENSION_FLAGS,
-        "contact_name",
-        "contact_details",
-        "team_notes",
-    ]
-    for name in names:
+    for name in HEALTH_ACCESS_FIELDS:
         setattr(entry, name, data.get(name, getattr(entry, name)))
     organisation = entry.organisation if isinstance(entry, Service) else None
     _refresh(entry, organisation)
-    entry.save(update_fields=[*names, "tags", "search_text", "updated_at"])
+    entry.save(update_fields=[*HEALTH_ACCESS_FIELDS, "tags", "search_text", "updated_at"])
 
 
 # --- exports --------------------------------------------------------------------------
@@ -349,11 +358,7 @@ PROFESSIONAL_FIELDS = [
     "commune",
     "telephone",
     "courriel",
-    "languages",
-    *EXTENSION_FLAGS,
-    "contact_name",
-    "contact_details",
-    "team_notes",
+    *HEALTH_ACCESS_FIELDS,
 ]
 
 
@@ -389,8 +394,6 @@ def do_link_organisations(
 
 
 def do_end_link(member: Any, link: OrganisationLink) -> None:
-    from django.utils import timezone
-
     link.ended_at = timezone.now()
     link.ended_by = member
     link.save(update_fields=["ended_at", "ended_by"])

@@ -35,8 +35,6 @@ LIST_FIELDS = frozenset(
         "reseaux_porteurs",
     }
 )
-# Columns that name the row rather than describe it.
-KEY_FIELDS = frozenset({"source", "id", "structure_id"})
 
 REFERENCE_LISTS: dict[str, type[Any]] = {
     "type": v1.TypeService,

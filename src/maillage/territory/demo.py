@@ -48,20 +48,16 @@ def load_communes() -> None:
     if DEFAULT_FILE.is_file():
         actions.do_load_communes(json.loads(DEFAULT_FILE.read_text(encoding="utf-8")))
     for code, postcode, name, lat, lon in AREA_COMMUNES:
-        Commune.objects.update_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "search_name": normalize(name),
-                "departement": code[:2],
-                "postcodes": Commune.objects.filter(code=code)
-                .values_list("postcodes", flat=True)
-                .first()
-                or [postcode],
-                "latitude": lat,
-                "longitude": lon,
-            },
-        )
+        if not Commune.objects.filter(code=code).update(latitude=lat, longitude=lon):
+            Commune.objects.create(
+                code=code,
+                name=name,
+                search_name=normalize(name),
+                departement=code[:2],
+                postcodes=[postcode],
+                latitude=lat,
+                longitude=lon,
+            )
 
 
 def load_territory(

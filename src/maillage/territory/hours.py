@@ -42,13 +42,7 @@ def local_naive(moment: datetime.datetime) -> datetime.datetime:
 
 def is_open(expression: str, moment: datetime.datetime) -> bool | None:
     """Open at ``moment``? ``None`` when the hours are unknown, invalid or say "unknown"."""
-    hours = parsed(expression.strip()) if expression else None
-    if hours is None:
-        return None
-    when = local_naive(moment)
-    if hours.is_unknown(when):
-        return None
-    return bool(hours.is_open(when))
+    return open_at(moment)(expression)
 
 
 def open_at(moment: datetime.datetime) -> Callable[[str], bool | None]:

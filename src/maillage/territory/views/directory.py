@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,22 +26,15 @@ from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.people.actions import log_read
 from maillage.people.models import Person
-from maillage.people.views import current_member, require
+from maillage.people.views import member_who_may
 from maillage.territory import actions, queries
 from maillage.territory import datainclusion as di
 from maillage.territory.forms import DirectorySearchForm, HealthAccessForm, ImportForm
 from maillage.territory.hours import is_open, next_change
 from maillage.territory.maps import map_data
-from maillage.territory.models import Commune, DirectoryEntry, Organisation, Service
+from maillage.territory.models import Commune, DirectoryEntry, Service
 
 PAGE_SIZE = 20
-IMPORT_FIELDS = list(HealthAccessForm.base_fields)
-
-
-def _member(request: HttpRequest, verb: str = "view_directory") -> Member:
-    member = current_member(request)
-    require(can(member, verb, member.structure))
-    return member
 
 
 def _near_person(
@@ -73,7 +66,7 @@ def _can_refer(member: Member, person: Person) -> bool:
 
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     form = DirectorySearchForm(request.GET or None)
     person, near = _near_person(request, member, form) if request.GET else (None, None)
     filters = form.filters(near)
@@ -128,7 +121,7 @@ def _labels(service: Service) -> dict[str, list[str]]:
 
 @login_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     service = get_object_or_404(
         queries.services_of(member.structure).select_related("organisation"), pk=pk
     )
@@ -152,7 +145,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     organisation = get_object_or_404(queries.organisations_of(member.structure), pk=pk)
     return render(
         request,
@@ -168,7 +161,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _edit_health_access(request: HttpRequest, entry: DirectoryEntry, back: str) -> HttpResponse:
-    initial = {name: getattr(entry, name) for name in IMPORT_FIELDS}
+    initial = {name: getattr(entry, name) for name in actions.HEALTH_ACCESS_FIELDS}
     form = HealthAccessForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         actions.do_update_health_access(entry, form.cleaned_data)
@@ -181,30 +174,18 @@ def _edit_health_access(request: HttpRequest, entry: DirectoryEntry, back: str) 
 
 @login_required
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request, "edit_directory")
+    member = member_who_may(request, "edit_directory")
     service = get_object_or_404(
         queries.services_of(member.structure).select_related("organisation"), pk=pk
     )
-    return _edit_health_access(request, service, service_url(service))
+    return _edit_health_access(request, service, reverse("territory:service", args=[pk]))
 
 
 @login_required
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request, "edit_directory")
+    member = member_who_may(request, "edit_directory")
     organisation = get_object_or_404(queries.organisations_of(member.structure), pk=pk)
-    return _edit_health_access(request, organisation, organisation_url(organisation))
-
-
-def service_url(service: Service) -> str:
-    from django.urls import reverse
-
-    return reverse("territory:service", args=[service.pk])
-
-
-def organisation_url(organisation: Organisation) -> str:
-    from django.urls import reverse
-
-    return reverse("territory:organisation", args=[organisation.pk])
+    return _edit_health_access(request, organisation, reverse("territory:organisation", args=[pk]))
 
 
 # --- import ---------------------------------------------------------------------------
@@ -246,7 +227,7 @@ def _read(folder: Path) -> di.Parsed:
 
 @login_required
 def directory_import(request: HttpRequest) -> HttpResponse:
-    member = _member(request, "import_directory")
+    member = member_who_may(request, "import_directory")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         files = form.cleaned_data["upload"]
@@ -281,7 +262,7 @@ def directory_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def directory_import_valid(request: HttpRequest, token: str) -> HttpResponse:
     """Import the valid lines of files already sent and reported on."""
-    member = _member(request, "import_directory")
+    member = member_who_may(request, "import_directory")
     folder = _pending(member, token)
     report = actions.do_import_directory(member.structure, _read(folder), keep_valid=True)
     shutil.rmtree(folder, ignore_errors=True)
@@ -293,7 +274,7 @@ def directory_import_valid(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def directory_export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     kinds: dict[str, di.Kind] = {"structures": "structure", "services": "service"}
     if kind not in kinds or fmt not in {"json", "csv"}:
         raise Http404

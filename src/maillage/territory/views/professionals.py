@@ -12,18 +12,20 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.lib import rpps
 from maillage.lib.names import normalize
+from maillage.people.views import member_who_may
 from maillage.territory import actions, queries
 from maillage.territory.forms import ACCEPTS, RPPS_WARNING, LinkForm, ProfessionalForm
 from maillage.territory.models import OrganisationLink, Profession, Professional
-from maillage.territory.views.directory import PAGE_SIZE, _member
+from maillage.territory.views.directory import PAGE_SIZE
 
 FORM_FIELDS = [name for name in ProfessionalForm.base_fields if name != "place_name"]
 
 
 @login_required
 def professional_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     professionals = Professional.objects.filter(owner=member.structure, is_active=True)
     words = normalize(request.GET.get("q", "")[:200]).split()[:8]
     for word in words:
@@ -54,13 +56,11 @@ def professional_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def professional_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_directory")
     professional = get_object_or_404(
         Professional.objects.filter(owner=member.structure, is_active=True).select_related("place"),
         pk=pk,
     )
-    from maillage.lib import rpps
-
     return render(
         request,
         "territory/professional_detail.html",
@@ -73,7 +73,7 @@ def professional_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def professional_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    member = _member(request, "edit_directory")
+    member = member_who_may(request, "edit_directory")
     professional = None
     initial = None
     if pk is not None:
@@ -103,7 +103,7 @@ def professional_edit(request: HttpRequest, pk: int | None = None) -> HttpRespon
 
 @login_required
 def link_add(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request, "edit_directory")
+    member = member_who_may(request, "edit_directory")
     organisation = get_object_or_404(queries.organisations_of(member.structure), pk=pk)
     form = LinkForm(request.POST or None)
     words = normalize(request.GET.get("q", "")[:150]).split()[:6]
@@ -138,7 +138,7 @@ def link_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
-    member = _member(request, "edit_directory")
+    member = member_who_may(request, "edit_directory")
     link = get_object_or_404(
         OrganisationLink.objects.filter(owner=member.structure, ended_at__isnull=True),
         Q(source_id=pk) | Q(target_id=pk),

@@ -15,23 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.access import can
-from maillage.core.models import Member
-from maillage.people.views import current_member, require
+from maillage.people.views import member_who_may
 from maillage.territory import queries
 from maillage.territory.forms import PeriodForm, PopulationFigureFormSet, TerritoryForm
 from maillage.territory.maps import map_data
 from maillage.territory.models import Territory
 
 
-def _member(request: HttpRequest, verb: str = "view_territory") -> Member:
-    member = current_member(request)
-    require(can(member, verb, member.structure))
-    return member
-
-
 @login_required
 def territory_list(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_territory")
     territories = list(queries.territories_of(member.structure))
     return render(
         request,
@@ -58,7 +51,7 @@ def _initial(territory: Territory) -> dict[str, Any]:
 
 @login_required
 def territory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    member = _member(request, "edit_territory")
+    member = member_who_may(request, "edit_territory")
     territory = (
         get_object_or_404(queries.territories_of(member.structure), pk=pk)
         if pk is not None
@@ -92,7 +85,7 @@ def territory_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @login_required
 def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_territory")
     territory = get_object_or_404(queries.territories_of(member.structure), pk=pk)
     return render(
         request,
@@ -107,7 +100,7 @@ def territory_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def lived(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
+    member = member_who_may(request, "view_territory")
     today = timezone.localdate()
     default = {"start": today - datetime.timedelta(days=365), "end": today}
     form = PeriodForm(request.GET or None, initial=default)
