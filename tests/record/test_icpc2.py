@@ -221,3 +221,11 @@ def test_the_timeline_names_the_codes_once_a_list_is_loaded(as_doctor, doctor, p
     load_rubrics()
     # the entry was rendered and cached before the load: the new list renders it anew
     assert "T90 Diabète de type 2 (essai)" in as_doctor.get(url).content.decode()
+
+
+def test_partners_do_not_search_the_rubrics(centre, loaded):
+    from maillage.core.roles import Role
+    from tests.conftest import client_for, make_member
+
+    partner = make_member(centre, "pat", Role.PARTNER, "autre")
+    assert search(client_for(partner.user), "toux").status_code == 404

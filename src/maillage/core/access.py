@@ -91,7 +91,7 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return section_right(role, S.ADMINISTRATIVE) == RW
     if verb == "manage_members":
         return role == Role.ADMIN
-    if verb in {"view_directory", "edit_directory", "view_territory"}:
+    if verb in {"view_directory", "edit_directory", "view_territory", "search_codes"}:
         # The territory's resources are the whole team's working knowledge.
         return role in TEAM_ROLES
     if verb in {"import_directory", "edit_territory"}:

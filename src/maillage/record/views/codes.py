@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from maillage.people.views import current_member
+from maillage.people.views import member_who_may
 from maillage.record import queries
 
 MAX_QUERY = 100
@@ -18,7 +18,7 @@ MAX_QUERY = 100
 @login_required
 @require_GET
 def icpc2_search(request: HttpRequest) -> HttpResponse:
-    current_member(request)
+    member_who_may(request, "search_codes")
     query = request.GET.get("q", "")[:MAX_QUERY]
     rubrics = queries.icpc2_search(query) if query.strip() else []
     return render(
