@@ -30,7 +30,7 @@ urlpatterns = [
     path("personnes/", include("maillage.people.urls")),
     path("personnes/", include("maillage.record.urls")),
     path("territoire/", include("maillage.territory.urls")),
-    path("personnes/", include("maillage.coordination.urls")),
+    path("", include("maillage.coordination.urls")),
     path("mon-espace/", include("maillage.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

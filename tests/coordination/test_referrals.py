@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from maillage.coordination import actions
+from maillage.coordination.actions import referrals as actions
 from maillage.coordination.models import Referral, ReferralEvent
 from maillage.core.access import record_access
 from maillage.core.models import AccessEvent

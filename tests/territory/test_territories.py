@@ -143,7 +143,7 @@ def test_a_wrong_period_is_said(centre, coordinator):
 def test_the_lived_territory_shows_where_the_resources_are(
     centre, reception, coordinator, communes, make_person
 ):
-    from maillage.coordination.actions import do_propose_referral
+    from maillage.coordination.actions.referrals import do_propose_referral
     from maillage.core.access import record_access
     from maillage.territory import actions as territory_actions
     from maillage.territory import datainclusion as di

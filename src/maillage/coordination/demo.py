@@ -8,7 +8,7 @@ import random
 
 from django.utils import timezone
 
-from maillage.coordination import actions
+from maillage.coordination.actions import referrals as actions
 from maillage.coordination.models import Referral
 from maillage.core.access import record_access
 from maillage.core.models import Member

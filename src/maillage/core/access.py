@@ -61,6 +61,12 @@ ROLE_DEFAULTS: dict[str, dict[str, str]] = {
 # persons it follows. Partners and network observers see nothing by default.
 TEAM_ROLES = frozenset(ROLE_DEFAULTS) - {Role.PARTNER, Role.NETWORK_OBSERVER}
 
+# Roles whose work is coordination: they write in the coordination section by default,
+# triage requests and plan meetings.
+COORDINATION_ROLES = frozenset(
+    role for role, rights in ROLE_DEFAULTS.items() if rights.get(Section.COORDINATION) == RW
+)
+
 # Roles that welcome people at the desk and may mark their arrival.
 DESK_ROLES = frozenset({Role.RECEPTION, Role.MEDIATOR, Role.SOCIAL_WORKER, Role.COORDINATOR})
 
@@ -96,6 +102,14 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return role in TEAM_ROLES
     if verb in {"import_directory", "edit_territory"}:
         return role in {Role.COORDINATOR, Role.ADMIN}
+    if verb in {"receive_request", "view_tasks", "add_task"}:
+        # Anyone of the team may take down a request (a phone call at the desk) and has
+        # their own tasks.
+        return role in TEAM_ROLES
+    if verb in {"view_team_tasks", "view_meetings"}:
+        return bool(section_right(role, S.COORDINATION))
+    if verb in {"handle_requests", "plan_meetings", "view_coordination_report"}:
+        return role in COORDINATION_ROLES
     return False
 
 
@@ -150,6 +164,37 @@ def persons_for_member(member: Member | None) -> QuerySet[Person]:
     if member is None or not _active(member) or member.role not in TEAM_ROLES:
         return Person.objects.none()
     return Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
+
+
+def persons_with_section(member: Member | None, section: str) -> QuerySet[Person]:
+    """Persons whose ``section`` the member reads without opening the record in an
+    emergency: the same rule as ``record_access`` (care team and role defaults, minus the
+    person's refusals, plus what the person granted the member by name), as one query to
+    filter lists and dashboards with."""
+    from django.db.models import Q
+
+    from maillage.people.models import Person
+    from maillage.record.models import CareTeamMember, SharingChoice
+
+    if member is None or not _active(member) or member.role == Role.NETWORK_OBSERVER:
+        return Person.objects.none()
+    persons = Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
+    choices = SharingChoice.objects.current().filter(section=section)
+    granted = Q(pk__in=choices.filter(kind="grant", member=member).values("person_id"))
+    if member.role in TEAM_ROLES and section_right(member.role, section):
+        if member.structure.is_care_team:
+            by_default = Q()
+        else:
+            by_default = Q(
+                pk__in=CareTeamMember.objects.current().filter(member=member).values("person_id")
+            )
+        refused = choices.filter(kind="refuse").filter(Q(role=member.role) | Q(member=member))
+        return persons.filter(
+            (by_default & ~Q(pk__in=refused.values("person_id"))) | granted
+        ).exclude(pk__in=choices.filter(kind="refuse", member=member).values("person_id"))
+    return persons.filter(granted).exclude(
+        pk__in=choices.filter(kind="refuse", member=member).values("person_id")
+    )
 
 
 def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_identity") -> Person:

@@ -14,9 +14,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from maillage.coordination import actions, queries
-from maillage.coordination.forms import ReferralForm, StepForm
+from maillage.coordination.actions import referrals as actions
+from maillage.coordination.forms.referrals import ReferralForm, StepForm
 from maillage.coordination.models import Referral
+from maillage.coordination.queries import referrals as queries
 from maillage.core.access import RecordAccess, get_record_for_member
 from maillage.core.audit import log_reads
 from maillage.core.models import Member
@@ -192,7 +193,7 @@ def referral_detail(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
 
 
 urlpatterns = [
-    path("<int:pk>/orientations/", referral_list, name="referrals"),
-    path("<int:pk>/orientations/nouvelle/", referral_add, name="referral_add"),
-    path("<int:pk>/orientations/<int:referral_pk>/", referral_detail, name="referral"),
+    path("personnes/<int:pk>/orientations/", referral_list, name="referrals"),
+    path("personnes/<int:pk>/orientations/nouvelle/", referral_add, name="referral_add"),
+    path("personnes/<int:pk>/orientations/<int:referral_pk>/", referral_detail, name="referral"),
 ]

@@ -1,0 +1,1 @@
+"""Every write of coordination: atomic, checked against the access policy, audited."""

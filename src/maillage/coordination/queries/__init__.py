@@ -1,0 +1,1 @@
+"""Every read of coordination, through the access policy."""
