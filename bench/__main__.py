@@ -15,6 +15,7 @@ BENCHMARKS = (
     "audit_overhead",
     "directory_import",
     "directory_search",
+    "team_home",
 )
 
 

@@ -49,3 +49,20 @@ def test_overdue_only_when_waiting_on_someone_else():
     assert not r.is_overdue(r.SENT, now - datetime.timedelta(days=6), now, 7)
     assert not r.is_overdue(r.PROPOSED, ten_days, now, 7)
     assert not r.is_overdue(r.DONE, ten_days, now, 7)
+
+
+def test_response_time_from_sending_to_the_first_answer():
+    import datetime as dt
+
+    from maillage.lib.referrals import response_time
+
+    t0 = dt.datetime(2026, 11, 2, 9, 0)
+    steps = [
+        ("appointment_set", t0 + dt.timedelta(days=5)),
+        ("proposed", t0 - dt.timedelta(days=1)),
+        ("sent", t0),
+        ("received", t0 + dt.timedelta(days=2)),
+    ]
+    assert response_time(steps) == dt.timedelta(days=2)
+    assert response_time(steps[1:3]) is None  # sent, no answer yet
+    assert response_time([("received", t0)]) is None  # never sent

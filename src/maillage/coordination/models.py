@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from maillage.core.models import Member, Structure
@@ -714,4 +715,11 @@ class Task(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What to do, in the reader's language for tasks the application made."""
+        if self.kind == TaskKind.FOLLOW_UP:
+            return gettext("Follow up the referral to %(target)s") % {"target": self.title}
         return self.title

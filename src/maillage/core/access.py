@@ -166,11 +166,20 @@ def persons_for_member(member: Member | None) -> QuerySet[Person]:
     return Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
 
 
+# Above this many persons concerned by a member's choices, lists filter with a subquery
+# rather than with the persons' ids.
+INLINE_CHOICES = 500
+
+
 def persons_with_section(member: Member | None, section: str) -> QuerySet[Person]:
     """Persons whose ``section`` the member reads without opening the record in an
     emergency: the same rule as ``record_access`` (care team and role defaults, minus the
-    person's refusals, plus what the person granted the member by name), as one query to
-    filter lists and dashboards with."""
+    person's refusals, plus what the person granted the member by name), as one queryset
+    to filter lists and dashboards with.
+
+    The person's choices that concern the member are few: they are read first (one small
+    query) and written into the filter as ids, which keeps the dashboards' queries plain.
+    """
     from django.db.models import Q
 
     from maillage.people.models import Person
@@ -179,22 +188,38 @@ def persons_with_section(member: Member | None, section: str) -> QuerySet[Person
     if member is None or not _active(member) or member.role == Role.NETWORK_OBSERVER:
         return Person.objects.none()
     persons = Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
-    choices = SharingChoice.objects.current().filter(section=section)
-    granted = Q(pk__in=choices.filter(kind="grant", member=member).values("person_id"))
+    concerning = (
+        SharingChoice.objects.current()
+        .filter(section=section)
+        .filter(Q(kind="refuse", role=member.role) | Q(member=member))
+    )
+    rows = list(concerning.values_list("kind", "person_id", "member_id")[: INLINE_CHOICES + 1])
+    if len(rows) > INLINE_CHOICES:
+        refused_any: Any = concerning.filter(kind="refuse").values("person_id")
+        refused_own: Any = concerning.filter(kind="refuse", member=member).values("person_id")
+        granted: Any = concerning.filter(kind="grant").values("person_id")
+    else:
+        refused_any = {pk for kind, pk, _m in rows if kind == "refuse"}
+        refused_own = {pk for kind, pk, m in rows if kind == "refuse" and m == member.pk}
+        granted = {pk for kind, pk, _m in rows if kind == "grant"}
     if member.role in TEAM_ROLES and section_right(member.role, section):
-        if member.structure.is_care_team:
-            by_default = Q()
-        else:
-            by_default = Q(
+        # An empty Q() would vanish from an OR: "every person" is written as a condition.
+        by_default = (
+            Q(structure_id=member.structure_id)
+            if member.structure.is_care_team
+            else Q(
                 pk__in=CareTeamMember.objects.current().filter(member=member).values("person_id")
             )
-        refused = choices.filter(kind="refuse").filter(Q(role=member.role) | Q(member=member))
-        return persons.filter(
-            (by_default & ~Q(pk__in=refused.values("person_id"))) | granted
-        ).exclude(pk__in=choices.filter(kind="refuse", member=member).values("person_id"))
-    return persons.filter(granted).exclude(
-        pk__in=choices.filter(kind="refuse", member=member).values("person_id")
-    )
+        )
+        if refused_any:
+            by_default &= ~Q(pk__in=refused_any)
+        readable = by_default | Q(pk__in=granted) if granted else by_default
+    elif granted:
+        readable = Q(pk__in=granted)
+    else:
+        return Person.objects.none()
+    found = persons.filter(readable)
+    return found.exclude(pk__in=refused_own) if refused_own else found
 
 
 def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_identity") -> Person:

@@ -32,6 +32,9 @@ def _current_member(request: HttpRequest) -> dict[str, Any]:
             "manage": can(member, "manage_members", member.structure),
             "duplicates": can(member, "review_duplicates", member.structure),
             "directory": can(member, "view_directory", member.structure),
+            "requests": can(member, "handle_requests", member.structure),
+            "tasks": can(member, "view_tasks", member.structure),
+            "meetings": can(member, "view_meetings", member.structure),
         }
         unread = Notification.objects.filter(recipient=member).unread().count()
     return {

@@ -13,7 +13,7 @@ from django.utils import timezone
 from faker import Faker
 from stdnum import luhn
 
-from maillage.coordination.demo import load_referrals
+from maillage.coordination.demo import load_coordination, load_referrals
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member, Structure, User
 from maillage.core.roles import Role, Section, StructureKind
@@ -157,7 +157,9 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
     _demo_record(centre, coord, centre_persons, usager, members, rng)
     coordinator = Member.objects.get(user__username="coordinatrice", structure=centre)
     load_territory(centre, coordinator)
-    load_referrals([p for p in centre_persons if not p.merged_into_id], members["mediatrice"])
+    followed = [p for p in centre_persons if not p.merged_into_id]
+    load_referrals(followed, members["mediatrice"])
+    load_coordination([usager, *(p for p in followed if p.pk != usager.pk)], coordinator)
 
     # Today at reception: some waiting, some already seen.
     now = timezone.now()

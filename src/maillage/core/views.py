@@ -24,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if hasattr(request.user, "person"):
             return redirect("portal:home")
         return render(request, "core/no_structure.html", status=403)
-    return render(request, "core/home.html", home_context(member))
+    from maillage.coordination.queries.home import team_home
+
+    return render(request, "core/home.html", home_context(member) | team_home(member))
 
 
 @login_required

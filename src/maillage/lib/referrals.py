@@ -8,6 +8,7 @@ received, appointment set) with no news for a while is overdue.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 PROPOSED = "proposed"
 AGREED = "agreed"
@@ -47,3 +48,21 @@ def is_overdue(
 ) -> bool:
     """Waiting on someone else with no news for ``days`` days."""
     return status in WAITING and now - last_news >= datetime.timedelta(days=days)
+
+
+# The receiver's first sign of life after the referral was sent.
+ANSWERS = frozenset({RECEIVED, APPOINTMENT, DONE})
+
+
+def response_time(
+    steps: Iterable[tuple[str, datetime.datetime]],
+) -> datetime.timedelta | None:
+    """From the first "sent" step to the receiver's first answer (received, appointment
+    set or done); None while no answer came, or if it was never sent."""
+    sent = None
+    for status, at in sorted(steps, key=lambda step: step[1]):
+        if status == SENT and sent is None:
+            sent = at
+        elif status in ANSWERS and sent is not None:
+            return at - sent
+    return None

@@ -170,3 +170,47 @@ class ActivationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+# --- The person's own health project -------------------------------------------------------
+
+PERSON_AGREEMENT = [
+    ("agrees", _("Yes, I agree with this goal")),
+    ("disagrees", _("No, I do not agree")),
+    ("", _("I do not know yet")),
+]
+
+
+class MyWordsForm(forms.Form):
+    words = forms.CharField(
+        label=_("In my own words"),
+        help_text=_("Say it as you would say it. You can change it whenever you want."),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MyGoalForm(forms.Form):
+    agreement = forms.ChoiceField(
+        label=_("Do you agree with this goal?"),
+        choices=PERSON_AGREEMENT,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    view = forms.CharField(
+        label=_("What I think of it"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AskMeetingForm(forms.Form):
+    text = forms.CharField(
+        label=_("What would you like to talk about?"),
+        help_text=_("A few words are enough. Someone of the team will contact you."),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write a few words about what you want to talk about.")},
+    )

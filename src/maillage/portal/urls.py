@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maillage.portal import invite_views, sharing_views, views
+from maillage.portal import invite_views, project_views, sharing_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,14 @@ urlpatterns = [
     path("partage/refuser/", sharing_views.refuse, name="sharing_refuse"),
     path("partage/ouvrir/", sharing_views.grant, name="sharing_grant"),
     path("partage/<int:choice_pk>/retirer/", sharing_views.withdraw, name="sharing_withdraw"),
+    path("projet/", project_views.my_project, name="project"),
+    path(
+        "projet/problematiques/<int:problematique_pk>/",
+        project_views.my_words,
+        name="project_words",
+    ),
+    path("projet/objectifs/<int:goal_pk>/", project_views.my_goal, name="project_goal"),
+    path("projet/rencontre/", project_views.ask_meeting, name="project_meeting"),
     path("activer/", invite_views.activate, name="activate"),
     path("activer/<str:token>/", invite_views.activate_link, name="activate_link"),
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from maillage.coordination.actions.tasks import close_follow_up
 from maillage.coordination.models import Referral, ReferralEvent
 from maillage.core.access import RecordAccess
 from maillage.core.audit import log_event
@@ -96,6 +97,8 @@ def do_advance_referral(
     ReferralEvent.objects.create(
         referral=referral, status=status, note=note.strip(), by=access.member, at=now
     )
+    # News came: the follow-up task made when there was none is done.
+    close_follow_up(access, referral)
     log_event(
         action=A.UPDATE, member=access.member, person=access.person, section=SECTION, obj=referral
     )

@@ -6,28 +6,37 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from maillage.coordination.actions import referrals as actions
 from maillage.coordination.forms.referrals import ReferralForm, StepForm
 from maillage.coordination.models import Referral
 from maillage.coordination.queries import referrals as queries
+from maillage.coordination.queries.directory import (
+    directory_candidates,
+    directory_target,
+    search_words,
+)
 from maillage.core.access import RecordAccess, get_record_for_member
-from maillage.core.audit import log_reads
+from maillage.core.audit import log_list_reads, log_reads
 from maillage.core.models import Member
 from maillage.core.roles import Role, Section
 from maillage.lib.names import normalize
 from maillage.people.models import Person
-from maillage.people.views import current_member
-from maillage.territory.models import Professional, Service
+from maillage.people.views import current_member, member_who_may
 
 SECTION = Section.COORDINATION
+# The period of the response times shown on the team's referrals page.
+STATS_DAYS = 90
 
 
 def _record(request: HttpRequest, pk: int, write: bool = False) -> tuple[Person, RecordAccess]:
@@ -61,18 +70,8 @@ def _target(member: Member, value: str) -> dict[str, Any]:
     kind, _sep, raw = value.partition(":")
     if not raw.isdigit():
         raise Http404
-    if kind == "service":
-        return {
-            "to_service": get_object_or_404(
-                Service, pk=int(raw), owner=member.structure, is_active=True
-            )
-        }
-    if kind == "professional":
-        return {
-            "to_professional": get_object_or_404(
-                Professional, pk=int(raw), owner=member.structure, is_active=True
-            )
-        }
+    if kind in {"service", "professional"}:
+        return {f"to_{kind}": directory_target(member.structure, value)}
     if kind == "member":
         return {
             "to_member": get_object_or_404(
@@ -87,22 +86,10 @@ def _target(member: Member, value: str) -> dict[str, Any]:
 def _candidates(member: Member, query: str) -> list[tuple[str, str, str]]:
     """(target value, name, detail) for a search by name among services, professionals
     and the team."""
-    words = normalize(query[:150]).split()[:6]
+    words = search_words(query)
     if not words:
         return []
-    services = Service.objects.filter(owner=member.structure, is_active=True)
-    professionals = Professional.objects.filter(owner=member.structure, is_active=True)
-    for word in words:
-        services = services.filter(search_text__contains=word)
-        professionals = professionals.filter(search_text__contains=word)
-    found = [
-        (f"service:{s.pk}", s.nom, f"{s.organisation.nom} — {s.commune}")
-        for s in services.select_related("organisation").order_by("nom")[:8]
-    ]
-    found += [
-        (f"professional:{p.pk}", p.name, p.get_profession_display())
-        for p in professionals.order_by("name")[:5]
-    ]
+    found = directory_candidates(member.structure, words)
     team = Member.objects.active().filter(structure=member.structure).select_related("user")
     found += [
         (f"member:{m.pk}", m.display_name, m.get_role_display())
@@ -141,6 +128,14 @@ def referral_add(request: HttpRequest, pk: int) -> HttpResponse:
             "candidates": _candidates(member, query),
         },
     )
+
+
+def _duration(delay: datetime.timedelta | None) -> str:
+    """A delay in words (« 3 jours, 2 heures »), or "" when there is none."""
+    if delay is None:
+        return ""
+    now = timezone.now()
+    return timesince(now - delay, now) if delay.total_seconds() >= 60 else _("less than a minute")
 
 
 def _referral(access: RecordAccess, referral_pk: int) -> Referral:
@@ -187,12 +182,51 @@ def referral_detail(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
             "events": referral.events.select_related("by__user"),
             "form": form,
             "overdue": queries.is_overdue(referral),
+            "response_time": _duration(queries.response_time(referral)),
             "can_write": access.can_write(SECTION) and not referral.is_closed,
         },
     )
 
 
+TEAM_VIEWS = {"ouvertes": "open", "sans-nouvelles": "overdue", "closes": "closed"}
+
+
+@login_required
+def team_referrals(request: HttpRequest) -> HttpResponse:
+    """The structure's referrals, with how long receivers take to answer."""
+    member = member_who_may(request, "view_team_tasks")
+    view = request.GET.get("vue", "ouvertes")
+    if view not in TEAM_VIEWS:
+        view = "ouvertes"
+    page = Paginator(queries.team_referrals(member, TEAM_VIEWS[view]), 30).get_page(
+        request.GET.get("page")
+    )
+    log_list_reads(
+        member=member, persons={r.person for r in page}, section=SECTION, reason="referrals"
+    )
+    since = timezone.now() - datetime.timedelta(days=STATS_DAYS)
+    return render(
+        request,
+        "coordination/team_referrals.html",
+        {
+            "page": page,
+            "rows": [(r, queries.is_overdue(r)) for r in page],
+            "view": view,
+            "views": [
+                ("ouvertes", _("Open")),
+                ("sans-nouvelles", _("Without news")),
+                ("closes", _("Closed")),
+            ],
+            "query": f"vue={view}",
+            "stats": queries.response_stats(member, since),
+            "stats_days": STATS_DAYS,
+            "overdue_days": settings.REFERRAL_OVERDUE_DAYS,
+        },
+    )
+
+
 urlpatterns = [
+    path("coordination/orientations/", team_referrals, name="team_referrals"),
     path("personnes/<int:pk>/orientations/", referral_list, name="referrals"),
     path("personnes/<int:pk>/orientations/nouvelle/", referral_add, name="referral_add"),
     path("personnes/<int:pk>/orientations/<int:referral_pk>/", referral_detail, name="referral"),

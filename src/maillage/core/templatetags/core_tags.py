@@ -31,6 +31,7 @@ EVENT_REASONS = {
     "mark_seen": _("a visit marked as seen"),
     "view_access_log": _("the access log"),
     "invite_to_portal": _("an invitation to the personal space"),
+    "home": _("the team's home page (tasks, referrals, projects to review)"),
 }
 
 

@@ -1,0 +1,96 @@
+"""Reads of tasks: the structure's, minus those linked to a person whose coordination
+section the member does not read. Lists load in a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from maillage.coordination.models import Task
+from maillage.core.access import can, persons_with_section
+from maillage.core.models import Member
+from maillage.core.roles import Section
+from maillage.lib.coordination import OPEN
+
+SECTION = Section.COORDINATION
+
+
+def visible_tasks(member: Member) -> QuerySet[Task]:
+    """The tasks of the member's structure they may see in a list: one linked to a person
+    only when the member reads that person's coordination section."""
+    if not can(member, "view_tasks", member.structure):
+        return Task.objects.none()
+    readable = persons_with_section(member, SECTION)
+    return Task.objects.filter(structure_id=member.structure_id).filter(
+        Q(person__isnull=True) | Q(person__in=readable)
+    )
+
+
+def listed(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """With what a list shows of each task, and its assignees in one more query; the
+    nearest due date first, tasks without one last."""
+    return (
+        tasks.select_related(
+            "person",
+            "referral__to_member__user",
+            "referral__to_service",
+            "referral__to_professional",
+            "meeting_item__meeting",
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignees",
+                queryset=Member.objects.select_related("user").order_by(
+                    "user__last_name", "user__first_name", "pk"
+                ),
+            )
+        )
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+
+
+def my_tasks(member: Member) -> QuerySet[Task]:
+    """Open tasks assigned to the member."""
+    return visible_tasks(member).filter(assignees=member, status=OPEN)
+
+
+def team_tasks(member: Member) -> QuerySet[Task]:
+    """Every open task of the structure, for those who may see the team's tasks."""
+    if not can(member, "view_team_tasks", member.structure):
+        return Task.objects.none()
+    return visible_tasks(member).filter(status=OPEN)
+
+
+def overdue_tasks(member: Member) -> QuerySet[Task]:
+    """Open tasks whose due date has passed: the team's for those who see them, the
+    member's own otherwise."""
+    if can(member, "view_team_tasks", member.structure):
+        tasks = team_tasks(member)
+    else:
+        tasks = my_tasks(member)
+    return tasks.filter(due_on__lt=timezone.localdate())
+
+
+def my_open_tasks(member: Member, limit: int = 8) -> list[Task]:
+    """For the team home: the member's open tasks, the nearest due date first."""
+    return list(listed(my_tasks(member))[:limit])
+
+
+def overdue_count(member: Member) -> int:
+    """For the team home: how many of the member's own open tasks are overdue."""
+    return my_tasks(member).filter(due_on__lt=timezone.localdate()).count()
+
+
+def may_see_task(member: Member, task: Task) -> bool:
+    """An assignee, or a member who sees the team's tasks; and, for a task linked to a
+    person, only who reads that person's coordination section."""
+    structure = member.structure
+    if task.structure_id != member.structure_id or not can(member, "view_tasks", structure):
+        return False
+    if not (
+        can(member, "view_team_tasks", structure) or task.assignees.filter(pk=member.pk).exists()
+    ):
+        return False
+    return task.person_id is None or (
+        persons_with_section(member, SECTION).filter(pk=task.person_id).exists()
+    )
