@@ -109,7 +109,7 @@ def test_without_the_right_to_change_the_care_team_only_the_circle_changes(
     assert CircleMember.objects.filter(member=mediator).exists()
     assert not CareTeamMember.objects.filter(person=person, member=mediator).exists()
     message = next(str(m) for m in response.context["messages"])
-    assert "care team was not changed" in message
+    assert "L'équipe de soins n'a pas été modifiée" in message
 
 
 def test_a_partner_in_the_circle_is_granted_nothing(
@@ -121,7 +121,7 @@ def test_a_partner_in_the_circle_is_granted_nothing(
     assert CircleMember.objects.get().member == partner
     assert not CareTeamMember.objects.filter(member=partner).exists()
     assert response.context["partners"] == [(CircleMember.objects.get(), [])]
-    assert "Nothing, until the person opens a part of their record to them." in (
+    assert "Rien, tant que la personne ne leur ouvre pas une partie de son dossier." in (
         response.content.decode()
     )
     assert client_for(partner.user).get(url("circle", person)).status_code == 404

@@ -295,13 +295,13 @@ def test_follow_up_tasks_are_made_once_and_closed_by_news(
     assert event.actor_member is None and event.person == person
     assert event.section == Section.COORDINATION
     page = client_for(mediator.user).get(LIST).content.decode()
-    assert f"Follow up the referral to {mediator.display_name}" in page
+    assert f"Relancer l&#x27;orientation vers {mediator.display_name}" in page
     # News comes (any step): the follow-up is done.
     referral_actions.do_advance_referral(access_of(mediator, person), sent_referral, "received")
     task.refresh_from_db()
     assert task.status == flow.DONE and task.done_note == actions.NEWS_RECEIVED
     assert task.done_by == mediator
-    assert client_for(mediator.user).get(url_of(task)).context["note"] == "news received"
+    assert client_for(mediator.user).get(url_of(task)).context["note"] == "nouvelles reçues"
     # No news again for too long: a new follow-up.
     overdue(sent_referral, settings)
     assert actions.create_follow_up_tasks() == 1
@@ -354,10 +354,10 @@ def test_the_daily_command(sent_referral, settings, centre):
     overdue(sent_referral, settings)
     out = StringIO()
     call_command("referrals", "follow-up", stdout=out)
-    assert out.getvalue().strip() == "1 follow-up task created."
+    assert out.getvalue().strip() == "1 tâche de relance créée."
     out = StringIO()
     call_command("referrals", "follow-up", "--structure", str(centre.pk), stdout=out)
-    assert out.getvalue().strip() == "0 follow-up tasks created."
+    assert out.getvalue().strip() == "0 tâche de relance créée."
     with pytest.raises(CommandError):
         call_command("referrals", "follow-up", "--structure", "999999")
 
@@ -392,7 +392,7 @@ def test_team_home_queries_are_bounded(
         return len(tasks), queries.overdue_count(coordinator)
 
     fill(3, 0)
-    with django_assert_max_num_queries(6) as few:  # + the person's choices, read twice
+    with django_assert_max_num_queries(8) as few:  # + choices and merged records, twice
         assert read() == (3, 3)
     fill(27, 3)
     with django_assert_max_num_queries(len(few)) as many:

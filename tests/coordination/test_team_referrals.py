@@ -52,7 +52,7 @@ def test_open_and_overdue_referrals_with_response_times(coordinator, referral, p
     assert "1 répondue" in page or "1 orientation envoyée, 1 répondue" in page
     assert "4,0 jours" in page
     detail = client.get(reverse("coordination:referral", args=[person.pk, referral.pk]))
-    assert "4 jours" in detail.content.decode()
+    assert "4\xa0jours" in detail.content.decode()
     assert AccessEvent.objects.filter(
         person=person, section=Section.COORDINATION, reason="referrals"
     ).exists()

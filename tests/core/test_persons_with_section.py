@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from maillage.core.access import persons_with_section, record_access
+from maillage.core.access import persons_with_section, record_access, section_readable
 from maillage.core.roles import Role, Section
+from maillage.people.models import Relation
 from maillage.record.actions import do_add_to_care_team, do_record_choice
 from tests.conftest import make_member
 
@@ -54,16 +55,22 @@ def expected(member, persons, section):
 
 @pytest.mark.parametrize("whole_structure", [True, False])
 @pytest.mark.parametrize("section", [Section.COORDINATION, Section.CLINICAL])
-def test_the_list_says_what_the_record_says(centre, situation, whole_structure, section):
+def test_the_list_says_what_the_record_says(centre, reception, situation, whole_structure, section):
     from maillage.people.models import Person
 
     centre.is_care_team = whole_structure
     centre.save(update_fields=["is_care_team"])
     persons = list(Person.objects.filter(structure=centre).select_related("structure"))
+    for someone in persons:
+        Relation.objects.create(person=someone, kind="friend", name="Ami", created_by=reception)
+    with_relations = {p.pk for p in persons}
     for member in situation.values():
         member.refresh_from_db()
         found = set(persons_with_section(member, section).values_list("pk", flat=True))
         assert found == expected(member, persons, section), member.role
+        # The same rule on rows that point to a person (here: their relations).
+        rows = Relation.objects.filter(section_readable(member, section, via="person"))
+        assert set(rows.values_list("person_id", flat=True)) == found & with_relations
 
 
 def test_a_member_of_another_structure_sees_nobody(other_member, person):

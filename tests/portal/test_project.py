@@ -92,7 +92,7 @@ def test_the_person_reads_their_project(
     ):
         assert text in content
     assert response.context["referrals"][0][0] == referral
-    assert str(response.context["referrals"][0][1]) == "you agreed"
+    assert str(response.context["referrals"][0][1]) == "vous avez dit oui"
     event = AccessEvent.objects.filter(person=person, action="read").latest("pk")
     assert event.actor_user == person_user and event.actor_member is None
     assert event.section == Section.COORDINATION
@@ -188,7 +188,7 @@ def test_asking_for_a_meeting(as_person, person, person_user, centre):
     assert request.person == person and request.structure == centre
     assert request.channel == "portal" and request.source == "person"
     assert request.received_by is None and request.first_words == "Parler de mon logement"
-    assert "will contact you" in str(next(iter(response.context["messages"])))
+    assert "vous contactera" in str(next(iter(response.context["messages"])))
     event = AccessEvent.objects.filter(person=person, action="create").latest("pk")
     assert event.actor_user == person_user and event.section == Section.COORDINATION
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from maillage.core.roles import Role, Section
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.db.models import Q, QuerySet
 
     from maillage.core.models import Member, Structure
     from maillage.people.models import Person
@@ -174,20 +174,35 @@ INLINE_CHOICES = 500
 def persons_with_section(member: Member | None, section: str) -> QuerySet[Person]:
     """Persons whose ``section`` the member reads without opening the record in an
     emergency: the same rule as ``record_access`` (care team and role defaults, minus the
-    person's refusals, plus what the person granted the member by name), as one queryset
-    to filter lists and dashboards with.
+    person's refusals, plus what the person granted the member by name)."""
+    from maillage.people.models import Person
 
-    The person's choices that concern the member are few: they are read first (one small
-    query) and written into the filter as ids, which keeps the dashboards' queries plain.
+    return Person.objects.filter(section_readable(member, section))
+
+
+def section_readable(member: Member | None, section: str, via: str = "") -> Q:
+    """The rule of ``persons_with_section`` as a condition, on persons (``via=""``) or on
+    rows that point to a person (``via="person"``), to filter lists and dashboards with.
+
+    On rows (which the caller takes from the member's structure), the condition never
+    lists the structure's persons: only the few merged records and the person's choices,
+    so that a dashboard's queries stay fast at any size. The person's
+    choices that concern the member are few: they are read first (one small query) and
+    written into the condition as ids.
     """
     from django.db.models import Q
 
     from maillage.people.models import Person
     from maillage.record.models import CareTeamMember, SharingChoice
 
+    def on(lookup: str) -> str:
+        if lookup == "in":
+            return f"{via}__in" if via else "pk__in"
+        return f"{via}__{lookup}" if via else lookup
+
+    nobody = Q(**{on("in"): []})
     if member is None or not _active(member) or member.role == Role.NETWORK_OBSERVER:
-        return Person.objects.none()
-    persons = Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
+        return nobody
     concerning = (
         SharingChoice.objects.current()
         .filter(section=section)
@@ -202,24 +217,31 @@ def persons_with_section(member: Member | None, section: str) -> QuerySet[Person
         refused_any = {pk for kind, pk, _m in rows if kind == "refuse"}
         refused_own = {pk for kind, pk, m in rows if kind == "refuse" and m == member.pk}
         granted = {pk for kind, pk, _m in rows if kind == "grant"}
-    if member.role in TEAM_ROLES and section_right(member.role, section):
-        # An empty Q() would vanish from an OR: "every person" is written as a condition.
-        by_default = (
-            Q(structure_id=member.structure_id)
-            if member.structure.is_care_team
-            else Q(
-                pk__in=CareTeamMember.objects.current().filter(member=member).values("person_id")
-            )
-        )
-        if refused_any:
-            by_default &= ~Q(pk__in=refused_any)
-        readable = by_default | Q(pk__in=granted) if granted else by_default
-    elif granted:
-        readable = Q(pk__in=granted)
+    if via:
+        # Rows of the member's structure (the caller filters them): only the few merged
+        # records are excluded, so that no query joins or lists the structure's persons.
+        merged_rows = Person.objects.filter(
+            structure_id=member.structure_id, merged_into__isnull=False
+        ).values("pk")
+        merged: Any = list(merged_rows.values_list("pk", flat=True)[: INLINE_CHOICES + 1])
+        if len(merged) > INLINE_CHOICES:
+            merged = merged_rows
+        followed = ~Q(**{on("in"): merged}) if merged else Q(**{f"{via}__isnull": False})
     else:
-        return Person.objects.none()
-    found = persons.filter(readable)
-    return found.exclude(pk__in=refused_own) if refused_own else found
+        followed = Q(structure_id=member.structure_id, merged_into__isnull=True)
+    if member.role in TEAM_ROLES and section_right(member.role, section):
+        by_default = followed
+        if not member.structure.is_care_team:
+            team = CareTeamMember.objects.current().filter(member=member).values("person_id")
+            by_default &= Q(**{on("in"): team})
+        if refused_any:
+            by_default &= ~Q(**{on("in"): refused_any})
+        readable = by_default | (followed & Q(**{on("in"): granted})) if granted else by_default
+    elif granted:
+        readable = followed & Q(**{on("in"): granted})
+    else:
+        return nobody
+    return readable & ~Q(**{on("in"): refused_own}) if refused_own else readable
 
 
 def get_person_for_member(member: Member | None, pk: Any, verb: str = "view_identity") -> Person:

@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +137,12 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["structure", "birth_year"], name="person_structure_year"),
             models.Index(fields=["structure", "nir"], name="person_structure_nir"),
+            # The home page's "recently registered", at any size.
+            models.Index(fields=["structure", "-created_at"], name="person_recent"),
+            # The few merged records, which lists and dashboards leave out.
+            models.Index(
+                fields=["structure"], condition=Q(merged_into__isnull=False), name="person_merged"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,7 @@ from maillage.coordination.models import (
     ReviewPoint,
     WorkStatus,
 )
-from maillage.core.access import RecordAccess, persons_with_section
+from maillage.core.access import RecordAccess, section_readable
 from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.lib import coordination as flow
@@ -79,8 +79,7 @@ def _past_review(member: Member) -> QuerySet[HealthProject]:
         structure_id=member.structure_id,
         status=ProjectStatus.OPEN,
         next_review_on__lt=today,
-        person__in=persons_with_section(member, SECTION),
-    )
+    ).filter(section_readable(member, SECTION, via="person"))
 
 
 def projects_past_review(member: Member, limit: int = 10) -> list[HealthProject]:

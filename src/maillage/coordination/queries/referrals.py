@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from maillage.coordination.models import Referral, ReferralEvent
-from maillage.core.access import RecordAccess, persons_with_section
+from maillage.core.access import RecordAccess, section_readable
 from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.lib import referrals as path
@@ -43,8 +43,7 @@ def _overdue(member: Member) -> QuerySet[Referral]:
         structure_id=member.structure_id,
         status__in=path.WAITING,
         last_news_at__lte=cutoff,
-        person__in=persons_with_section(member, Section.COORDINATION),
-    )
+    ).filter(section_readable(member, Section.COORDINATION, via="person"))
 
 
 def overdue_referrals(member: Member, limit: int = 10) -> list[Referral]:
@@ -96,9 +95,10 @@ def response_stats(member: Member, since: datetime.datetime) -> dict[str, float 
 def team_referrals(member: Member, view: str) -> QuerySet[Referral]:
     """The structure's referrals of the persons whose coordination section the member
     reads: open ones, those without news, or closed ones."""
-    found = Referral.objects.filter(
-        structure_id=member.structure_id,
-        person__in=persons_with_section(member, Section.COORDINATION),
+    found = (
+        Referral.objects.filter(structure_id=member.structure_id).filter(
+            section_readable(member, Section.COORDINATION, via="person")
+        )
     ).select_related("person", "to_member__user", "to_service__organisation", "to_professional")
     if view == "closed":
         return found.filter(status__in=path.CLOSED).order_by("-last_news_at", "-pk")

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from maillage.coordination.models import CoordinationRequest, Urgency
-from maillage.core.access import can, persons_for_member, persons_with_section
+from maillage.core.access import can, persons_for_member, section_readable
 from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.lib import coordination as flow
@@ -34,9 +34,8 @@ def requests_for(member: Member) -> QuerySet[CoordinationRequest]:
     person only when the member reads that person's coordination section."""
     if not can(member, "handle_requests", member.structure):
         return CoordinationRequest.objects.none()
-    readable = persons_with_section(member, SECTION)
     return CoordinationRequest.objects.filter(structure_id=member.structure_id).filter(
-        Q(person__isnull=True) | Q(person__in=readable)
+        Q(person__isnull=True) | section_readable(member, SECTION, via="person")
     )
 
 

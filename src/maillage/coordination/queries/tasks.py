@@ -7,7 +7,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from maillage.coordination.models import Task
-from maillage.core.access import can, persons_with_section
+from maillage.core.access import can, persons_with_section, section_readable
 from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.lib.coordination import OPEN
@@ -20,9 +20,8 @@ def visible_tasks(member: Member) -> QuerySet[Task]:
     only when the member reads that person's coordination section."""
     if not can(member, "view_tasks", member.structure):
         return Task.objects.none()
-    readable = persons_with_section(member, SECTION)
     return Task.objects.filter(structure_id=member.structure_id).filter(
-        Q(person__isnull=True) | Q(person__in=readable)
+        Q(person__isnull=True) | section_readable(member, SECTION, via="person")
     )
 
 
