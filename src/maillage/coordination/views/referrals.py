@@ -16,6 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from maillage.coordination.actions import referrals as actions
 from maillage.coordination.forms.referrals import ReferralForm, StepForm
@@ -213,9 +214,9 @@ def team_referrals(request: HttpRequest) -> HttpResponse:
             "rows": [(r, queries.is_overdue(r)) for r in page],
             "view": view,
             "views": [
-                ("ouvertes", _("Open")),
+                ("ouvertes", pgettext("referrals", "Open")),
                 ("sans-nouvelles", _("Without news")),
-                ("closes", _("Closed")),
+                ("closes", pgettext("referrals", "Closed")),
             ],
             "query": f"vue={view}",
             "stats": queries.response_stats(member, since),
