@@ -139,7 +139,7 @@ def do_write_general_notes(member: Member, meeting: Meeting, notes: str) -> Meet
     (those go in a situation's notes, which follow the person's access policy)."""
     require_plan(member, meeting)
     require_open(meeting)
-    meeting.notes = notes.strip()
+    meeting.notes = notes.replace("\x00", "").strip()
     meeting.save(update_fields=["notes"])
     log_event(action=A.UPDATE, member=member, obj=meeting)
     return meeting
@@ -371,7 +371,9 @@ def do_move_item(member: Member, item: AgendaItem, up: bool) -> None:
     require_plan(member, meeting)
     require_open(meeting)
     items = list(
-        meeting.items.select_related("person").select_for_update().order_by("position", "pk")
+        meeting.items.select_related("person")
+        .select_for_update(of=("self",))
+        .order_by("position", "pk")
     )
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
     target = index - 1 if up else index + 1
@@ -397,7 +399,7 @@ def do_write_notes(
     require_open(meeting)
     if item.person_id is not None:
         require_situation_write(member, item, access)
-    item.notes = notes.strip()
+    item.notes = notes.replace("\x00", "").strip()
     item.save(update_fields=["notes"])
     if item.person_id is not None:
         _log_item(member, item, A.UPDATE)
