@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -50,6 +51,7 @@ from maillage.coordination.models import (
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Task,
 )
 from maillage.coordination.queries import meetings as queries
 from maillage.core.access import can, persons_with_section, record_access
@@ -352,39 +354,66 @@ def _planner_and_meeting(request: HttpRequest, meeting_pk: int) -> tuple[Member,
     return member, _meeting(member, meeting_pk)
 
 
+def _apply(
+    request: HttpRequest,
+    member: Member,
+    meeting: Meeting,
+    form: Any,
+    key: str,
+    change: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], tuple[str, str]],
+) -> HttpResponse:
+    """One change of the meeting's page from one of its forms: the page again with the
+    form's errors, the refusal in words, or ``done(result)`` → (message, anchor)."""
+    if not form.is_valid():
+        return _page(request, member, meeting, {key: form})
+    try:
+        result = change(form.cleaned_data)
+    except actions.MeetingError as exc:
+        _error(request, exc)
+        return _back(meeting)
+    message, anchor = done(result)
+    messages.success(request, message)
+    return _back(meeting, anchor)
+
+
 @login_required
 @require_POST
 def meeting_status(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
-    form = StatusForm(request.POST)
-    if not form.is_valid():
-        return _page(request, member, meeting, {"status": form})
-    try:
-        actions.do_set_status(member, meeting, form.cleaned_data["status"])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    if meeting.status == MeetingStatus.HELD:
-        messages.success(request, _("The meeting is marked as held."))
-    else:
-        messages.success(request, _("The meeting is cancelled."))
-    return _back(meeting)
+    return _apply(
+        request,
+        member,
+        meeting,
+        StatusForm(request.POST),
+        "status",
+        lambda data: actions.do_set_status(member, meeting, data["status"]),
+        lambda changed: (
+            _("The meeting is marked as held.")
+            if changed.status == MeetingStatus.HELD
+            else _("The meeting is cancelled."),
+            "",
+        ),
+    )
 
 
 @login_required
 @require_POST
 def meeting_general_notes(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
-    form = GeneralNotesForm(request.POST)
-    if not form.is_valid():
-        return _page(request, member, meeting, {"general_notes": form})
-    try:
-        actions.do_write_general_notes(member, meeting, form.cleaned_data["notes"])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The notes are saved."))
-    return _back(meeting, "general-notes")
+    return _apply(
+        request,
+        member,
+        meeting,
+        GeneralNotesForm(request.POST),
+        "general_notes",
+        lambda data: actions.do_write_general_notes(member, meeting, data["notes"]),
+        lambda _done: (_("The notes are saved."), "general-notes"),
+    )
+
+
+def _invited(_done: object) -> tuple[str, str]:
+    return _("The invitations are recorded."), "attendees"
 
 
 @login_required
@@ -396,16 +425,15 @@ def meeting_invite_members(request: HttpRequest, meeting_pk: int) -> HttpRespons
             "member_id", flat=True
         )
     )
-    form = InviteMembersForm(request.POST, member=member, already={pk for pk in already if pk})
-    if not form.is_valid():
-        return _page(request, member, meeting, {"members": form})
-    try:
-        actions.do_invite_members(member, meeting, form.cleaned_data["members"])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The invitations are recorded."))
-    return _back(meeting, "attendees")
+    return _apply(
+        request,
+        member,
+        meeting,
+        InviteMembersForm(request.POST, member=member, already={pk for pk in already if pk}),
+        "members",
+        lambda data: actions.do_invite_members(member, meeting, data["members"]),
+        _invited,
+    )
 
 
 @login_required
@@ -430,33 +458,32 @@ def meeting_invite_person(request: HttpRequest, meeting_pk: int, pk: int) -> Htt
 def meeting_invite_relatives(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
     relations = actions.invitable_relations(meeting)
-    form = InviteRelativesForm(request.POST, relations=relations)
-    if not form.is_valid():
-        return _page(request, member, meeting, {"relatives": form})
-    chosen = set(form.cleaned_data["relatives"])
-    try:
-        actions.do_invite_relatives(member, meeting, [r for r in relations if r.pk in chosen])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The invitations are recorded."))
-    return _back(meeting, "attendees")
+    return _apply(
+        request,
+        member,
+        meeting,
+        InviteRelativesForm(request.POST, relations=relations),
+        "relatives",
+        lambda data: actions.do_invite_relatives(
+            member, meeting, [r for r in relations if r.pk in set(data["relatives"])]
+        ),
+        _invited,
+    )
 
 
 @login_required
 @require_POST
 def meeting_invite_external(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
-    form = ExternalForm(request.POST)
-    if not form.is_valid():
-        return _page(request, member, meeting, {"external": form})
-    try:
-        actions.do_invite_external(member, meeting, form.cleaned_data["name"])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The invitations are recorded."))
-    return _back(meeting, "attendees")
+    return _apply(
+        request,
+        member,
+        meeting,
+        ExternalForm(request.POST),
+        "external",
+        lambda data: actions.do_invite_external(member, meeting, data["name"]),
+        _invited,
+    )
 
 
 @login_required
@@ -482,31 +509,30 @@ def meeting_withdraw(request: HttpRequest, meeting_pk: int, attendee_pk: int) ->
 def meeting_presence(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
     form = PresenceForm(request.POST, attendees=queries.attendees_of(meeting))
-    if not form.is_valid():
-        return _page(request, member, meeting, {"presence": form})
-    try:
-        actions.do_record_presence(member, meeting, form.presence())
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("Who was present is recorded."))
-    return _back(meeting, "attendees")
+    return _apply(
+        request,
+        member,
+        meeting,
+        form,
+        "presence",
+        lambda _data: actions.do_record_presence(member, meeting, form.presence()),
+        lambda _done: (_("Who was present is recorded."), "attendees"),
+    )
 
 
 @login_required
 @require_POST
 def meeting_add_theme(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     member, meeting = _planner_and_meeting(request, meeting_pk)
-    form = ThemeForm(request.POST)
-    if not form.is_valid():
-        return _page(request, member, meeting, {"theme": form})
-    try:
-        item = actions.do_add_theme(member, meeting, form.cleaned_data["theme"])
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The theme is on the agenda."))
-    return _back(meeting, f"item-{item.pk}")
+    return _apply(
+        request,
+        member,
+        meeting,
+        ThemeForm(request.POST),
+        "theme",
+        lambda data: actions.do_add_theme(member, meeting, data["theme"]),
+        lambda item: (_("The theme is on the agenda."), f"item-{item.pk}"),
+    )
 
 
 @login_required
@@ -565,16 +591,15 @@ def meeting_item_notes(request: HttpRequest, meeting_pk: int, agenda_pk: int) ->
     member, meeting = _planner_and_meeting(request, meeting_pk)
     item = _item(meeting, agenda_pk)
     access = _situation_access(member, item)
-    form = NotesForm(request.POST, prefix=f"n{item.pk}")
-    if not form.is_valid():
-        return _page(request, member, meeting, {f"notes-{item.pk}": form})
-    try:
-        actions.do_write_notes(member, item, form.cleaned_data["notes"], access)
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    messages.success(request, _("The notes are saved."))
-    return _back(meeting, f"item-{item.pk}")
+    return _apply(
+        request,
+        member,
+        meeting,
+        NotesForm(request.POST, prefix=f"n{item.pk}"),
+        f"notes-{item.pk}",
+        lambda data: actions.do_write_notes(member, item, data["notes"], access),
+        lambda _done: (_("The notes are saved."), f"item-{item.pk}"),
+    )
 
 
 @login_required
@@ -586,11 +611,13 @@ def meeting_item_decision(request: HttpRequest, meeting_pk: int, agenda_pk: int)
     form = DecisionForm(
         request.POST, prefix=f"d{item.pk}", member=member, situation=item.person is not None
     )
-    if not form.is_valid():
-        return _page(request, member, meeting, {f"decision-{item.pk}": form})
-    data = form.cleaned_data
-    try:
-        made = actions.do_record_decision(
+    return _apply(
+        request,
+        member,
+        meeting,
+        form,
+        f"decision-{item.pk}",
+        lambda data: actions.do_record_decision(
             member,
             item,
             text=data["text"],
@@ -600,15 +627,14 @@ def meeting_item_decision(request: HttpRequest, meeting_pk: int, agenda_pk: int)
             owner_name=data.get("owner_name") or "",
             due_on=data.get("due_on"),
             access=access,
-        )
-    except actions.MeetingError as exc:
-        _error(request, exc)
-        return _back(meeting)
-    if made._meta.model_name == "task":
-        messages.success(request, _("The decision is a task now."))
-    else:
-        messages.success(request, _("The decision is an action of the health project now."))
-    return _back(meeting, f"item-{item.pk}")
+        ),
+        lambda made: (
+            _("The decision is a task now.")
+            if isinstance(made, Task)
+            else _("The decision is an action of the health project now."),
+            f"item-{item.pk}",
+        ),
+    )
 
 
 @login_required
