@@ -106,3 +106,6 @@ def test_the_query_count_does_not_grow_with_the_data(coordinator, doctor, person
         assert client.get("/").status_code == 200
     assert len(small.captured_queries) > 10
     assert len(large.captured_queries) == len(small.captured_queries)
+    # Who the member may read is worked out once for the whole page, not once per list.
+    choices = [q for q in small.captured_queries if '"record_sharingchoice"' in q["sql"]]
+    assert len(choices) == 1

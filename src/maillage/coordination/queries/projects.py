@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -73,25 +73,31 @@ def reviews_of(project: HealthProject) -> QuerySet[ReviewPoint]:
 # --- Team home --------------------------------------------------------------------------
 
 
-def _past_review(member: Member) -> QuerySet[HealthProject]:
+def _past_review(member: Member, readable: Q | None = None) -> QuerySet[HealthProject]:
+    if readable is None:
+        readable = section_readable(member, SECTION, via="person")
     today = timezone.localdate()
     return HealthProject.objects.filter(
         structure_id=member.structure_id,
         status=ProjectStatus.OPEN,
         next_review_on__lt=today,
-    ).filter(section_readable(member, SECTION, via="person"))
+    ).filter(readable)
 
 
-def projects_past_review(member: Member, limit: int = 10) -> list[HealthProject]:
+def projects_past_review(
+    member: Member, limit: int = 10, readable: Q | None = None
+) -> list[HealthProject]:
     """Living projects whose review date has passed, oldest first, among the persons whose
     coordination section the member reads (one query)."""
     return list(
-        _past_review(member).select_related("person").order_by("next_review_on", "pk")[:limit]
+        _past_review(member, readable)
+        .select_related("person")
+        .order_by("next_review_on", "pk")[:limit]
     )
 
 
-def past_review_count(member: Member) -> int:
-    return _past_review(member).count()
+def past_review_count(member: Member, readable: Q | None = None) -> int:
+    return _past_review(member, readable).count()
 
 
 # --- The project's state, now or as a review point kept it ------------------------------

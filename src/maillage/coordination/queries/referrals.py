@@ -7,7 +7,7 @@ import math
 import statistics
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from maillage.coordination.models import Referral, ReferralEvent
@@ -37,27 +37,29 @@ def is_overdue(referral: Referral) -> bool:
     )
 
 
-def _overdue(member: Member) -> QuerySet[Referral]:
+def _overdue(member: Member, readable: Q | None = None) -> QuerySet[Referral]:
+    if readable is None:
+        readable = section_readable(member, Section.COORDINATION, via="person")
     cutoff = timezone.now() - datetime.timedelta(days=settings.REFERRAL_OVERDUE_DAYS)
     return Referral.objects.filter(
         structure_id=member.structure_id,
         status__in=path.WAITING,
         last_news_at__lte=cutoff,
-    ).filter(section_readable(member, Section.COORDINATION, via="person"))
+    ).filter(readable)
 
 
-def overdue_referrals(member: Member, limit: int = 10) -> list[Referral]:
+def overdue_referrals(member: Member, limit: int = 10, readable: Q | None = None) -> list[Referral]:
     """The structure's referrals without news for too long, the oldest news first, of the
     persons whose coordination section the member reads (for the team home)."""
     return list(
-        _overdue(member)
+        _overdue(member, readable)
         .select_related("person", "to_member__user", "to_service", "to_professional")
         .order_by("last_news_at", "pk")[:limit]
     )
 
 
-def overdue_count(member: Member) -> int:
-    return _overdue(member).count()
+def overdue_count(member: Member, readable: Q | None = None) -> int:
+    return _overdue(member, readable).count()
 
 
 def response_time(referral: Referral) -> datetime.timedelta | None:

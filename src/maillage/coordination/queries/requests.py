@@ -29,13 +29,16 @@ URGENCY_RANK = Case(
 )
 
 
-def requests_for(member: Member) -> QuerySet[CoordinationRequest]:
+def requests_for(member: Member, readable: Q | None = None) -> QuerySet[CoordinationRequest]:
     """The requests the member may handle: their structure's, those about a registered
-    person only when the member reads that person's coordination section."""
+    person only when the member reads that person's coordination section (``readable``,
+    when a page already holds that condition)."""
     if not can(member, "handle_requests", member.structure):
         return CoordinationRequest.objects.none()
+    if readable is None:
+        readable = section_readable(member, SECTION, via="person")
     return CoordinationRequest.objects.filter(structure_id=member.structure_id).filter(
-        Q(person__isnull=True) | section_readable(member, SECTION, via="person")
+        Q(person__isnull=True) | readable
     )
 
 
@@ -43,10 +46,12 @@ def _listed(requests: QuerySet[CoordinationRequest]) -> QuerySet[CoordinationReq
     return requests.select_related("person", "assigned_to__user", "received_by__user")
 
 
-def by_status(member: Member, status: str) -> QuerySet[CoordinationRequest]:
+def by_status(
+    member: Member, status: str, readable: Q | None = None
+) -> QuerySet[CoordinationRequest]:
     """Waiting ones the most urgent then the oldest first; those being triaged the oldest
     first; closed ones the last closed first."""
-    requests = _listed(requests_for(member).filter(status=status))
+    requests = _listed(requests_for(member, readable).filter(status=status))
     if status == flow.WAITING:
         return requests.annotate(rank=URGENCY_RANK).order_by("rank", "received_at", "pk")
     if status == flow.IN_TRIAGE:
@@ -63,9 +68,15 @@ def counts(member: Member) -> dict[str, int]:
     return found
 
 
-def waiting_requests(member: Member, limit: int = 8) -> list[CoordinationRequest]:
+def waiting_requests(
+    member: Member, limit: int = 8, readable: Q | None = None
+) -> list[CoordinationRequest]:
     """For the team home: requests waiting for a first contact, urgent first then oldest."""
-    return list(by_status(member, flow.WAITING)[:limit])
+    return list(by_status(member, flow.WAITING, readable)[:limit])
+
+
+def waiting_count(member: Member, readable: Q | None = None) -> int:
+    return requests_for(member, readable).filter(status=flow.WAITING).count()
 
 
 def _percentile(values: list[int], share: float) -> int:

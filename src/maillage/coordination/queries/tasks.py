@@ -15,13 +15,16 @@ from maillage.lib.coordination import OPEN
 SECTION = Section.COORDINATION
 
 
-def visible_tasks(member: Member) -> QuerySet[Task]:
+def visible_tasks(member: Member, readable: Q | None = None) -> QuerySet[Task]:
     """The tasks of the member's structure they may see in a list: one linked to a person
-    only when the member reads that person's coordination section."""
+    only when the member reads that person's coordination section (``readable``, when a
+    page already holds that condition)."""
     if not can(member, "view_tasks", member.structure):
         return Task.objects.none()
+    if readable is None:
+        readable = section_readable(member, SECTION, via="person")
     return Task.objects.filter(structure_id=member.structure_id).filter(
-        Q(person__isnull=True) | section_readable(member, SECTION, via="person")
+        Q(person__isnull=True) | readable
     )
 
 
@@ -48,9 +51,9 @@ def listed(tasks: QuerySet[Task]) -> QuerySet[Task]:
     )
 
 
-def my_tasks(member: Member) -> QuerySet[Task]:
+def my_tasks(member: Member, readable: Q | None = None) -> QuerySet[Task]:
     """Open tasks assigned to the member."""
-    return visible_tasks(member).filter(assignees=member, status=OPEN)
+    return visible_tasks(member, readable).filter(assignees=member, status=OPEN)
 
 
 def team_tasks(member: Member) -> QuerySet[Task]:
@@ -70,14 +73,14 @@ def overdue_tasks(member: Member) -> QuerySet[Task]:
     return tasks.filter(due_on__lt=timezone.localdate())
 
 
-def my_open_tasks(member: Member, limit: int = 8) -> list[Task]:
+def my_open_tasks(member: Member, limit: int = 8, readable: Q | None = None) -> list[Task]:
     """For the team home: the member's open tasks, the nearest due date first."""
-    return list(listed(my_tasks(member))[:limit])
+    return list(listed(my_tasks(member, readable))[:limit])
 
 
-def overdue_count(member: Member) -> int:
+def overdue_count(member: Member, readable: Q | None = None) -> int:
     """For the team home: how many of the member's own open tasks are overdue."""
-    return my_tasks(member).filter(due_on__lt=timezone.localdate()).count()
+    return my_tasks(member, readable).filter(due_on__lt=timezone.localdate()).count()
 
 
 def may_see_task(member: Member, task: Task) -> bool:
