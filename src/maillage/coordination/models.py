@@ -84,7 +84,13 @@ class Referral(models.Model):
             )
         ]
         indexes: ClassVar = [
-            models.Index(fields=["structure", "status", "last_news_at"], name="referral_waiting")
+            models.Index(fields=["structure", "status", "last_news_at"], name="referral_waiting"),
+            # Referrals without news, the oldest news first, read in order (the team home).
+            models.Index(
+                fields=["structure", "last_news_at"],
+                condition=Q(status__in=sorted(path.WAITING)),
+                name="referral_news",
+            ),
         ]
 
     def __str__(self) -> str:
