@@ -4,17 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0002_projects_requests_meetings_tasks'),
-        ('core', '0004_api_token'),
-        ('people', '0004_person_recent_and_merged'),
-        ('territory', '0004_fill_service_place'),
+        ("coordination", "0002_projects_requests_meetings_tasks"),
+        ("core", "0004_api_token"),
+        ("people", "0004_person_recent_and_merged"),
+        ("territory", "0004_fill_service_place"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(condition=models.Q(('status__in', ['appointment_set', 'received', 'sent'])), fields=['structure', 'last_news_at'], name='referral_news'),
+            model_name="referral",
+            index=models.Index(
+                condition=models.Q(("status__in", ["appointment_set", "received", "sent"])),
+                fields=["structure", "last_news_at"],
+                name="referral_news",
+            ),
         ),
     ]
