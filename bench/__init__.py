@@ -179,3 +179,21 @@ def emit(bench: str, size: str, database: str, figures: dict[str, Any]) -> None:
     }
     sys.stdout.flush()
     print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def measure(fetch: Any, rounds: int, warmup: int = 20) -> tuple[list[float], int]:
+    """Call ``fetch`` (which returns one duration in ms) ``warmup`` times, once more while
+    counting the SQL queries it makes, then ``rounds`` times: the durations and the count."""
+    from django.db import connection
+
+    for _ in range(warmup):
+        fetch()
+    executed: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        fetch()
+    return [fetch() for _ in range(rounds)], len(executed)

@@ -16,6 +16,8 @@ BENCHMARKS = (
     "directory_import",
     "directory_search",
     "team_home",
+    "agenda_week",
+    "free_slots",
 )
 
 

@@ -22,7 +22,7 @@ import random
 import time
 from typing import Any
 
-from bench import SEED, analyze, log, make_centre, peak_rss_mb, percentile
+from bench import SEED, analyze, log, make_centre, measure, peak_rss_mb, percentile
 
 ROLES = ["coordinator", "gp", "nurse", "social_worker", "mediator", "psychologist"]
 
@@ -165,7 +165,6 @@ def prepare(persons: int) -> dict[str, Any]:
 
 
 def run(persons: int) -> dict[str, Any]:
-    from django.db import connection
 
     data = prepare(persons)
     client = data["client"]
@@ -179,21 +178,11 @@ def run(persons: int) -> dict[str, Any]:
             raise SystemExit(f"bench: unexpected status {response.status_code}")
         return elapsed
 
-    for _ in range(20):
-        fetch()
-    executed: list[str] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        executed.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        fetch()
-    times = [fetch() for _ in range(rounds)]
+    times, queries = measure(fetch, rounds)
     return {
         "p50_ms": percentile(times, 50),
         "p95_ms": percentile(times, 95),
-        "queries": len(executed),
+        "queries": queries,
         **data["sizes"],
         "rounds": rounds,
         "peak_rss_mb": peak_rss_mb(),

@@ -186,3 +186,33 @@ def _empty_cache():
 
     cache.clear()
     forget_icpc2_titles()
+
+
+# --- The agenda (tests/agenda, tests/portal) ---------------------------------------------
+
+
+@pytest.fixture
+def room(centre):
+    from maillage.agenda.models import Room
+
+    return Room.objects.create(structure=centre, name="Salle 1", equipment=["computer"])
+
+
+@pytest.fixture
+def book(reception):
+    """Book through the action, as reception: ``book([members], start, minutes, **more)``."""
+    import datetime
+
+    from maillage.agenda import actions
+
+    def _book(members, start, minutes=30, **extra):
+        booking = actions.Booking(
+            kind=extra.pop("kind", "consultation"),
+            members=members,
+            starts_at=start,
+            duration=datetime.timedelta(minutes=minutes),
+            **extra,
+        )
+        return actions.do_book_appointment(reception, booking)
+
+    return _book

@@ -20,3 +20,14 @@ STORAGES = {
 AXES_ENABLED = True
 LANGUAGE_CODE = "fr"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Tasks are stored, never run by themselves: a test runs what it enqueued (and sees that a
+# reminder is planned for its time, which the immediate backend cannot defer).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+# SQLite tests run on a file, as Maillage does in production: an in-memory database
+# shared between threads locks whole tables instead of waiting, which would hide how
+# two simultaneous bookings really behave. One file per process, so that two test runs
+# (or xdist workers) never share one.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"tests-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -31,6 +31,7 @@ urlpatterns = [
     path("personnes/", include("maillage.record.urls")),
     path("territoire/", include("maillage.territory.urls")),
     path("", include("maillage.coordination.urls")),
+    path("agenda/", include("maillage.agenda.views")),
     path("mon-espace/", include("maillage.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

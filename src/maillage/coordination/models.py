@@ -668,6 +668,8 @@ class TaskKind(models.TextChoices):
     MANUAL = "manual", _("task")
     FOLLOW_UP = "follow_up", _("follow-up of a referral without news")
     DECISION = "decision", _("decision of a meeting")
+    NO_SHOW = "no_show", _("follow-up of a missed appointment")
+    MOVE_REQUEST = "move_request", _("the person asks to move an appointment")
 
 
 class Task(models.Model):
@@ -728,4 +730,12 @@ class Task(models.Model):
         """What to do, in the reader's language for tasks the application made."""
         if self.kind == TaskKind.FOLLOW_UP:
             return gettext("Follow up the referral to %(target)s") % {"target": self.title}
+        if self.kind == TaskKind.NO_SHOW:
+            return gettext("Contact the person who missed the appointment of %(when)s") % {
+                "when": self.title
+            }
+        if self.kind == TaskKind.MOVE_REQUEST:
+            return gettext("The person asks to move the appointment of %(when)s") % {
+                "when": self.title
+            }
         return self.title

@@ -70,6 +70,12 @@ COORDINATION_ROLES = frozenset(
 # Roles that welcome people at the desk and may mark their arrival.
 DESK_ROLES = frozenset({Role.RECEPTION, Role.MEDIATOR, Role.SOCIAL_WORKER, Role.COORDINATOR})
 
+# Roles that book appointments for the team (everyone who meets persons, and the desk).
+BOOKING_ROLES = TEAM_ROLES - {Role.ADMIN, Role.INTERPRETER}
+
+# Roles that keep the structure's agendas: rooms, everyone's working hours and absences.
+AGENDA_KEEPERS = frozenset({Role.RECEPTION, Role.COORDINATOR, Role.ADMIN})
+
 
 def section_right(role: str, section: str) -> str:
     """The default right ("", "r" or "rw") of a role on a section."""
@@ -110,6 +116,14 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return bool(section_right(role, S.COORDINATION))
     if verb in {"handle_requests", "plan_meetings", "view_coordination_report"}:
         return role in COORDINATION_ROLES
+    if verb == "view_agenda":
+        return role in TEAM_ROLES
+    if verb == "book_appointment":
+        return role in BOOKING_ROLES
+    if verb == "run_desk":
+        return role in DESK_ROLES
+    if verb in {"manage_rooms", "manage_agendas"}:
+        return role in AGENDA_KEEPERS
     return False
 
 

@@ -35,6 +35,7 @@ def _current_member(request: HttpRequest) -> dict[str, Any]:
             "requests": can(member, "handle_requests", member.structure),
             "tasks": can(member, "view_tasks", member.structure),
             "meetings": can(member, "view_meetings", member.structure),
+            "agenda": can(member, "view_agenda", member.structure),
         }
         unread = Notification.objects.filter(recipient=member).unread().count()
     return {

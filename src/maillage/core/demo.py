@@ -13,6 +13,7 @@ from django.utils import timezone
 from faker import Faker
 from stdnum import luhn
 
+from maillage.agenda.demo import load_agenda
 from maillage.coordination.demo import load_coordination, load_referrals
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member, Structure, User
@@ -160,6 +161,7 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
     followed = [p for p in centre_persons if not p.merged_into_id]
     load_referrals(followed, members["mediatrice"])
     load_coordination([usager, *(p for p in followed if p.pk != usager.pk)], coordinator)
+    load_agenda(centre, [usager, *followed[:150]], seed=seed)
 
     # Today at reception: some waiting, some already seen.
     now = timezone.now()

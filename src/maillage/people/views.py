@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.agenda.queries import upcoming_for_person
 from maillage.core.access import can, get_person_for_member, persons_for_member
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member
@@ -145,6 +146,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_access_log": can(member, "view_access_log", person),
             "can_invite_portal": can(member, "invite_to_portal", person),
             "arrival_form": ArrivalForm(),
+            "appointments": upcoming_for_person(person.pk)[:5],
+            "can_book": can(member, "book_appointment", member.structure),
         },
     )
 

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from maillage.portal import invite_views, project_views, sharing_views, views
+from maillage.portal import (
+    appointment_views,
+    invite_views,
+    project_views,
+    sharing_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -19,6 +25,17 @@ urlpatterns = [
     ),
     path("projet/objectifs/<int:goal_pk>/", project_views.my_goal, name="project_goal"),
     path("projet/rencontre/", project_views.ask_meeting, name="project_meeting"),
+    path("rendez-vous/", appointment_views.my_appointments, name="appointments"),
+    path(
+        "rendez-vous/<int:appointment_pk>/annuler/",
+        appointment_views.cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "rendez-vous/<int:appointment_pk>/deplacer/",
+        appointment_views.ask_to_move,
+        name="appointment_move",
+    ),
     path("activer/", invite_views.activate, name="activate"),
     path("activer/<str:token>/", invite_views.activate_link, name="activate_link"),
 ]

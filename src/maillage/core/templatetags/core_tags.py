@@ -32,6 +32,12 @@ EVENT_REASONS = {
     "view_access_log": _("the access log"),
     "invite_to_portal": _("an invitation to the personal space"),
     "home": _("the team's home page (tasks, referrals, projects to review)"),
+    "agenda": _("an agenda of the team"),
+    "desk": _("the reception desk's day"),
+    "appointment_cancelled_by_person": _("appointment cancelled by the person"),
+    "appointment_move_requested_by_person": _("the person asks to move an appointment"),
+    "calendar_feed": _("private calendar address read by a calendar application"),
+    "removed": _("removed"),
 }
 
 

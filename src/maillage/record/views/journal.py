@@ -18,6 +18,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from maillage.agenda.actions import do_link_entry
+from maillage.agenda.models import Appointment
+from maillage.agenda.queries import encounter_initial
 from maillage.core.access import RecordAccess, get_record_for_member, has_record_access
 from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, Member
@@ -214,10 +217,17 @@ def _save_or_render(
 def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
     person, access = _record(request, pk)
     _require_any_write(access)
-    initial = {"kind": request.GET.get("type", "")} if request.GET.get("type") else None
+    initial: dict[str, object] | None = (
+        {"kind": request.GET.get("type", "")} if request.GET.get("type") else None
+    )
+    appointment = _appointment(access, request.GET.get("rdv", ""))
+    if appointment is not None:
+        initial = encounter_initial(access.member, appointment)
     form = EncounterForm(request.POST or None, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():
-        actions.do_record_encounter(access, form.encounter_input())
+        entry = actions.do_record_encounter(access, form.encounter_input())
+        if appointment is not None:
+            do_link_entry(appointment, entry.pk)
         messages.success(request, _("The encounter is recorded."))
         return redirect("record:timeline", pk=person.pk)
     return render(
@@ -225,6 +235,25 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
         "record/encounter_form.html",
         {"person": person, "form": form, "icpc2_loaded": queries.icpc2_loaded()},
     )
+
+
+def _appointment(access: RecordAccess, raw: str) -> Appointment | None:
+    """The appointment an encounter is written from (``?rdv=``): of this person, in the
+    member's structure."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise Http404
+    found = (
+        Appointment.objects.filter(
+            pk=int(raw), person=access.person, structure_id=access.member.structure_id
+        )
+        .select_related("interpreter_service")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
 
 
 def _parent(access: RecordAccess, request: HttpRequest) -> Entry | None:
