@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "maillage.agenda",
     "ninja",  # the API documentation page, served from its own static files (no CDN)
     "django_tasks",  # background work: reminders (maillage worker)
+    "django_tasks_db",  # its database backend: the queue the worker runs
 ]
 
 MIDDLEWARE = [
@@ -260,12 +261,10 @@ if SMS_BACKEND not in {"console", "memory", "webhook"}:
 # A referral waiting on someone else with no news for this many days is overdue.
 REFERRAL_OVERDUE_DAYS = envint("MAILLAGE_REFERRAL_OVERDUE_DAYS", 14, minimum=1)
 
-# Background work (django-tasks, run by `maillage worker`). Its database backend left
-# django-tasks in 0.12 for the separate django-tasks-db package, not installed yet: until
-# it is, a task runs at once where it is enqueued, and the worker's sweep sends every
-# reminder on time (agenda/reminders.py). With django-tasks-db: add "django_tasks_db" to
-# INSTALLED_APPS and use {"BACKEND": "django_tasks_db.DatabaseBackend"} here.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (django-tasks with the database backend of django-tasks-db): tasks wait
+# in the database until `maillage worker` runs them; the worker's sweep also sends every
+# reminder that is due (agenda/reminders.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Appointment reminders leave this many hours before the appointment.
 REMINDER_HOURS = envint("MAILLAGE_REMINDER_HOURS", 24, minimum=1)
 

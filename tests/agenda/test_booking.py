@@ -230,3 +230,25 @@ def test_the_confirmation_refuses_bad_values_without_losing_the_rest(as_receptio
     assert {"date", "time", "unregistered_name"} <= set(errors)
     assert "Garder ce motif" in response.content.decode()
     assert not Appointment.objects.exists()
+
+
+def test_booking_and_moving_queue_the_reminder_once_committed(
+    book, reception, doctor, person, django_capture_on_commit_callbacks
+):
+    from django_tasks import default_task_backend
+
+    default_task_backend.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book([doctor], at(3, 10), person=person)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_move_appointment(
+            reception,
+            appointment,
+            starts_at=at(4, 10),
+            duration=datetime.timedelta(minutes=30),
+            room=None,
+        )
+    assert [r.args for r in default_task_backend.results] == [
+        [appointment.pk, at(3, 10).isoformat()],
+        [appointment.pk, at(4, 10).isoformat()],
+    ]

@@ -29,6 +29,7 @@ from maillage.agenda.models import (
     WorkingHours,
 )
 from maillage.agenda.queries import conflicts
+from maillage.agenda.tasks import plan_reminder
 from maillage.coordination.models import Task, TaskKind
 from maillage.core.access import DESK_ROLES, can
 from maillage.core.audit import log_event
@@ -163,6 +164,7 @@ def do_book_appointment(author: Member, booking: Booking) -> Appointment:
         for member, as_interpreter in held
     )
     _audit(author, appointment, A.CREATE)
+    transaction.on_commit(lambda: plan_reminder(appointment))
     return appointment
 
 
@@ -204,6 +206,7 @@ def do_move_appointment(
         starts_at=starts_at, ends_at=ends_at
     )
     _audit(author, appointment, A.UPDATE)
+    transaction.on_commit(lambda: plan_reminder(appointment))
     return appointment
 
 

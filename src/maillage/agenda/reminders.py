@@ -178,24 +178,22 @@ def reminder_text(appointment: Appointment) -> str:
     person = appointment.person
     if phone:
         values["phone"] = phone
-        # Translators: SMS or e-mail reminding a person of their appointment. No health
-        # detail, ever. %(structure)s is the name of the centre, %(day)s like
-        # "mardi 1 décembre", %(time)s like "10 h 30", %(phone)s the centre's number.
-        template = _(
+        template = _(  # Translators: SMS or e-mail reminding a person of their appointment.
+            # No health detail, ever. %(structure)s is the name of the centre, %(day)s like
+            # "mardi 1 décembre", %(time)s like "10 h 30", %(phone)s the centre's number.
             "%(structure)s: reminder of your appointment on %(day)s at %(time)s. "
             "To cancel or move it, call %(phone)s."
         )
     elif person is not None and person.user_id is not None:
-        # Translators: the same reminder when the centre has no phone number and the person
-        # has their personal space (where they can cancel or ask to move it).
-        template = _(
+        template = _(  # Translators: the same reminder when the centre has no phone
+            # number and the person has their personal space (where they can cancel it or
+            # ask to move it).
             "%(structure)s: reminder of your appointment on %(day)s at %(time)s. "
             "To cancel or move it, go to your personal space."
         )
     else:
-        # Translators: the same reminder when the centre has no phone number and the
-        # person has no personal space.
-        template = _(
+        template = _(  # Translators: the same reminder when the centre has no phone
+            # number and the person has no personal space.
             "%(structure)s: reminder of your appointment on %(day)s at %(time)s. "
             "To cancel or move it, contact us."
         )
