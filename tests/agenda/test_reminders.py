@@ -475,3 +475,41 @@ def test_maillage_worker_stops_gracefully_on_sigint(book, doctor, person, monkey
     assert signal.getsignal(signal.SIGINT) is former
     assert out.getvalue().strip().splitlines()[-1]  # the "stopped" line
     assert err.getvalue()  # "stopping after the current message"
+
+
+# --- Recording the choice ----------------------------------------------------------------
+
+
+def test_the_team_records_the_persons_choice_and_the_sender_follows_it(
+    as_reception, person, book, doctor
+):
+    from maillage.agenda.models import ReminderChoice
+
+    response = as_reception.post(f"/agenda/rappels/{person.pk}/", {"choice": "none"})
+    assert response.status_code == 302
+    latest = ReminderChoice.objects.get(person=person)
+    assert latest.wants_reminders is False and latest.by_the_person is False
+    assert reminders.wants_reminders(person) == (False, "")
+    page = as_reception.get(f"/personnes/{person.pk}/")
+    assert page.context["reminder_form"].initial == {"choice": "none"}
+    # A bad value: nothing recorded, a message.
+    as_reception.post(f"/agenda/rappels/{person.pk}/", {"choice": "pigeon"})
+    assert ReminderChoice.objects.filter(person=person).count() == 1
+
+
+def test_the_person_chooses_in_their_space(as_person, person):
+    from maillage.agenda.models import ReminderChoice
+
+    response = as_person.post("/mon-espace/rendez-vous/rappels/", {"choice": "email"})
+    assert response.status_code == 302
+    latest = ReminderChoice.objects.get(person=person)
+    assert latest.wants_reminders and latest.channel == "email" and latest.by_the_person
+
+
+def test_others_cannot_record_a_choice(as_other, as_outsider, person):
+    from maillage.agenda.models import ReminderChoice
+
+    for client in (as_other, as_outsider):
+        response = client.post(f"/agenda/rappels/{person.pk}/", {"choice": "none"})
+        assert response.status_code in {302, 404}
+    assert not ReminderChoice.objects.exists()

@@ -78,6 +78,7 @@ def objects(reception, doctor, person, make_person):
         "prefix": "no-such-prefix",
         "id": person.pk,
         "person_id": person.pk,
+        "person_pk": person.pk,
     }
 
 

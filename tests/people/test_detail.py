@@ -43,7 +43,9 @@ def test_it_lists_only_current_relations(as_reception, reception, person):
     assert "Yves VOISIN" not in response.content.decode()
 
 
-MAX_DETAIL_QUERIES = 17  # + the unread-notifications count of the header
+# + the unread-notifications count of the header; + the appointments to come, their
+# members and the choice of reminders.
+MAX_DETAIL_QUERIES = 18
 # + the team home: my tasks, referrals without news, projects to review, meetings and the
 # follow-up tasks made once an hour, each list with the person's choices and the merged
 # records it leaves out (tests/coordination/test_team_home.py)

@@ -25,6 +25,8 @@ from maillage.agenda.models import (
     AppointmentStatus,
     Interpreting,
     MemberLanguage,
+    ReminderChannel,
+    ReminderChoice,
     Room,
     WorkingHours,
 )
@@ -409,6 +411,53 @@ def do_link_entry(appointment: Appointment, entry_id: int) -> None:
     if appointment.entry_id is None:
         appointment.entry_id = entry_id
         appointment.save(update_fields=["entry"])
+
+
+# --- The person's choice of reminders ---------------------------------------------------
+
+NO_REMINDERS = "none"
+
+
+@transaction.atomic
+def do_record_reminder_choice(
+    person: Person, choice: str, *, member: Member | None = None, user: Any = None
+) -> ReminderChoice:
+    """Reminders by SMS, by e-mail, or none (``NO_REMINDERS``): said by the person in their
+    space (``user``, their account) or recorded by a member on their behalf. The latest
+    choice counts; earlier ones stay."""
+    if member is not None:
+        if not can(member, "book_appointment", member.structure) or not can(
+            member, "view_identity", person
+        ):
+            raise PermissionDenied("record_reminder_choice")
+    elif user is None or person.user_id != user.pk:
+        raise PermissionDenied("another person")
+    if choice not in {NO_REMINDERS, ReminderChannel.SMS, ReminderChannel.EMAIL}:
+        raise ValueError(choice)
+    made = ReminderChoice.objects.create(
+        person=person,
+        wants_reminders=choice != NO_REMINDERS,
+        channel="" if choice == NO_REMINDERS else choice,
+        recorded_by=member,
+        by_the_person=member is None,
+    )
+    log_event(
+        action=A.CREATE,
+        member=member,
+        user=user,
+        person=person,
+        section=Section.ADMINISTRATIVE,
+        obj=made,
+    )
+    return made
+
+
+def current_reminder_choice(person: Person) -> str:
+    """The person's latest choice as the form shows it ("" when they never said)."""
+    latest = ReminderChoice.objects.filter(person=person).first()
+    if latest is None:
+        return ""
+    return latest.channel if latest.wants_reminders else NO_REMINDERS
 
 
 # --- Rooms, working hours, absences, languages -----------------------------------------

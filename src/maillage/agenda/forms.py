@@ -349,3 +349,15 @@ class LanguagesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+
+class ReminderChoiceForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("Appointment reminders"),
+        choices=[
+            ("sms", _("By text message (SMS)")),
+            ("email", _("By e-mail")),
+            ("none", _("No reminders")),
+        ],
+        widget=forms.RadioSelect,
+    )

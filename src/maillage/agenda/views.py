@@ -27,6 +27,7 @@ from maillage.agenda.forms import (
     CancelForm,
     LanguagesForm,
     MoveForm,
+    ReminderChoiceForm,
     RoomForm,
     SlotSearchForm,
     WorkingHoursForm,
@@ -727,6 +728,22 @@ def languages(request: HttpRequest, member_pk: int) -> HttpResponse:
     return redirect("agenda:hours", member_pk=whose.pk)
 
 
+@login_required
+@require_POST
+def reminder_choice(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """The person's choice of reminders, recorded by a member on their behalf."""
+    member = member_who_may(request, "book_appointment")
+    person = _person_for_booking(member, str(person_pk))
+    assert person is not None
+    form = ReminderChoiceForm(request.POST)
+    if form.is_valid():
+        actions.do_record_reminder_choice(person, form.cleaned_data["choice"], member=member)
+        messages.success(request, _("The choice of reminders is recorded."))
+    else:
+        messages.error(request, _("Choose how the person wants to be reminded."))
+    return redirect(reverse("people:detail", args=[person.pk]) + "#appointments-title")
+
+
 app_name = "agenda"
 urlpatterns = [
     path("", week, name="week"),
@@ -749,6 +766,7 @@ urlpatterns = [
         name="absence_remove",
     ),
     path("horaires/<int:member_pk>/langues/", languages, name="languages"),
+    path("rappels/<int:person_pk>/", reminder_choice, name="reminder_choice"),
 ]
 from maillage.agenda import feed_views  # noqa: E402 (after the views: no import cycle)
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from maillage.agenda.actions import current_reminder_choice
+from maillage.agenda.forms import ReminderChoiceForm
 from maillage.agenda.queries import upcoming_for_person
 from maillage.core.access import can, get_person_for_member, persons_for_member
 from maillage.core.audit import log_event
@@ -148,6 +150,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "arrival_form": ArrivalForm(),
             "appointments": upcoming_for_person(person.pk)[:5],
             "can_book": can(member, "book_appointment", member.structure),
+            "reminder_form": ReminderChoiceForm(
+                initial={"choice": current_reminder_choice(person)}
+            ),
         },
     )
 

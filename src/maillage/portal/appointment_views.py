@@ -25,8 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from maillage.agenda.actions import do_ask_to_move, do_cancel_appointment
-from maillage.agenda.forms import AskToMoveForm, CancelForm
+from maillage.agenda.actions import (
+    current_reminder_choice,
+    do_ask_to_move,
+    do_cancel_appointment,
+    do_record_reminder_choice,
+)
+from maillage.agenda.forms import AskToMoveForm, CancelForm, ReminderChoiceForm
 from maillage.agenda.models import Appointment, AppointmentMember, AppointmentStatus
 from maillage.core.audit import log_reads
 from maillage.core.models import AccessEvent
@@ -121,7 +126,14 @@ def _page(
     return render(
         request,
         "portal/appointments.html",
-        {"person": person, "upcoming": rows, "past": past},
+        {
+            "person": person,
+            "upcoming": rows,
+            "past": past,
+            "reminder_form": ReminderChoiceForm(
+                initial={"choice": current_reminder_choice(person)}
+            ),
+        },
         status=status,
     )
 
@@ -208,3 +220,17 @@ def ask_to_move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
         ),
     )
     return _back(found)
+
+
+@login_required
+@require_POST
+def reminders(request: HttpRequest) -> HttpResponse:
+    """The person says whether and how they want to be reminded of their appointments."""
+    person = own_person(request)
+    form = ReminderChoiceForm(request.POST)
+    if form.is_valid():
+        do_record_reminder_choice(person, form.cleaned_data["choice"], user=request.user)
+        messages.success(request, _("Your choice is recorded."))
+    else:
+        messages.error(request, _("Choose how you want to be reminded."))
+    return redirect(reverse("portal:appointments") + "#reminders-title")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("projet/objectifs/<int:goal_pk>/", project_views.my_goal, name="project_goal"),
     path("projet/rencontre/", project_views.ask_meeting, name="project_meeting"),
     path("rendez-vous/", appointment_views.my_appointments, name="appointments"),
+    path("rendez-vous/rappels/", appointment_views.reminders, name="appointment_reminders"),
     path(
         "rendez-vous/<int:appointment_pk>/annuler/",
         appointment_views.cancel,
