@@ -228,7 +228,10 @@ def may_set_status(member: Member, appointment: Appointment, status: str) -> boo
         return False
     if can(member, "run_desk", member.structure):
         return True
-    takes_part = appointment.participants.filter(member=member).exists()
+    # The participants are usually prefetched (the desk's list): no query per row.
+    takes_part = appointment.interpreter_id == member.pk or any(
+        p.member_id == member.pk for p in appointment.participants.all()
+    )
     return takes_part and status in {flow.IN_CONSULTATION, flow.SEEN, flow.WAITING}
 
 

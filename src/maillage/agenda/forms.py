@@ -18,30 +18,19 @@ from maillage.agenda.models import (
     Interpreting,
     Room,
 )
+from maillage.coordination.forms.meetings import check_year
 from maillage.core.models import Member
 from maillage.core.roles import Role
 from maillage.people.choices import LANGUAGES
 from maillage.record.forms import DateInput, MemberChoiceField, TimeInput
 from maillage.territory.models import Service
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 DURATIONS = [(m, _("%(n)s minutes") % {"n": m}) for m in (15, 20, 30, 45, 60, 90, 120)]
 ANY_ROOM = "any"
 
 
 def _aware(day: datetime.date, time: datetime.time) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time))
-
-
-def _check_year(form: forms.Form, name: str, value: datetime.date | None) -> bool:
-    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        form.add_error(
-            name,
-            _("Give a date between %(first)s and %(last)s.")
-            % {"first": FIRST_YEAR, "last": LAST_YEAR},
-        )
-        return False
-    return True
 
 
 class _Who(forms.Form):
@@ -106,7 +95,7 @@ class SlotSearchForm(_Who):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         first = data.get("first_day")
-        if _check_year(self, "first_day", first) and first and data.get("days"):
+        if check_year(self, "first_day", first) and first and data.get("days"):
             start = _aware(first, datetime.time(0))
             end = _aware(first + datetime.timedelta(days=data["days"]), datetime.time(0))
             data["period"] = (start, end)
@@ -181,7 +170,7 @@ class BookingForm(_Who):
                 "interpreter_service",
                 _("Choose an interpreter of the team or a service, not both."),
             )
-        if _check_year(self, "date", data.get("date")) and data.get("date") and data.get("time"):
+        if check_year(self, "date", data.get("date")) and data.get("date") and data.get("time"):
             data["starts_at"] = _aware(data["date"], data["time"])
         return data
 
@@ -205,7 +194,7 @@ class MoveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if _check_year(self, "date", data.get("date")) and data.get("date") and data.get("time"):
+        if check_year(self, "date", data.get("date")) and data.get("date") and data.get("time"):
             data["starts_at"] = _aware(data["date"], data["time"])
         data["room_object"] = self.rooms.get(data.get("room") or "")
         return data
@@ -328,7 +317,7 @@ class AbsenceForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         first, last = data.get("first_day"), data.get("last_day")
-        if not (_check_year(self, "first_day", first) and _check_year(self, "last_day", last)):
+        if not (check_year(self, "first_day", first) and check_year(self, "last_day", last)):
             return data
         if first and last:
             start = _aware(first, data.get("first_time") or datetime.time(0))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from maillage.agenda.models import (
     WorkingHours,
 )
 from maillage.coordination.models import Attendee, MeetingStatus
+from maillage.coordination.queries.meetings import day_bounds
 from maillage.core.access import can, persons_with_section
 from maillage.core.models import Member
 from maillage.core.roles import Role, Section
@@ -37,13 +38,6 @@ LONGEST_MEETING = datetime.timedelta(hours=12)
 
 def local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_bounds(day: datetime.date) -> Interval:
-    tz = local_tz()
-    start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
-    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
-    return start, end
 
 
 def monday_of(day: datetime.date) -> datetime.date:
@@ -387,11 +381,6 @@ def past_for_person(person_id: int, now: datetime.datetime | None = None) -> Que
     return _with_people(Appointment.objects.filter(person_id=person_id, ends_at__lte=now)).order_by(
         "-starts_at", "-pk"
     )
-
-
-def q_overlapping(period: Interval) -> Q:
-    start, end = period
-    return Q(starts_at__lt=end, ends_at__gt=start)
 
 
 # --- From the appointment to the journal ------------------------------------------------

@@ -42,6 +42,7 @@ from maillage.agenda.models import (
     Room,
     WorkingHours,
 )
+from maillage.coordination.queries.meetings import day_bounds
 from maillage.core.access import can
 from maillage.core.audit import log_list_reads, log_reads
 from maillage.core.models import Member
@@ -173,8 +174,8 @@ def _calendar(request: HttpRequest, member: Member, days: int) -> HttpResponse:
     chosen = _day(request.GET.get("date"))
     first = queries.monday_of(chosen) if days == 7 else chosen
     period = (
-        queries.day_bounds(first)[0],
-        queries.day_bounds(first + datetime.timedelta(days=days - 1))[1],
+        day_bounds(first)[0],
+        day_bounds(first + datetime.timedelta(days=days - 1))[1],
     )
     if room is not None:
         appointments = queries.room_agenda(room, period)
@@ -230,6 +231,15 @@ def _calendar(request: HttpRequest, member: Member, days: int) -> HttpResponse:
 # --- The desk ---------------------------------------------------------------------------
 
 
+def _status_actions(member: Member, a: Appointment) -> list[tuple[str, Any]]:
+    """The buttons the member may press on the appointment, from its status."""
+    return [
+        (status, label)
+        for status, label in STATUS_ACTIONS
+        if status in flow.NEXT[a.status] and actions.may_set_status(member, a, status)
+    ]
+
+
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     member = member_who_may(request, "view_agenda")
@@ -241,11 +251,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         {
             "appointment": a,
             "waited": flow.waited(a.arrived_at, a.called_at, now),
-            "actions": [
-                (status, label)
-                for status, label in STATUS_ACTIONS
-                if status in flow.NEXT[a.status] and actions.may_set_status(member, a, status)
-            ],
+            "actions": _status_actions(member, a),
         }
         for a in appointments
     ]
@@ -302,13 +308,10 @@ def book(request: HttpRequest) -> HttpResponse:
         candidates: list[Room | None] = (
             [*rooms] if data.get("room") == ANY_ROOM else [form.chosen_room()]
         )
+        kept = {"kind", "members", "duration", "interpreting", "language", "personne"}
+        searched_for = {k: v for k, v in request.GET.lists() if k in kept}
         for slot, room in _search(data, interpreters, candidates, interpreters_missing):
-            params = {
-                k: v
-                for k, v in request.GET.lists()
-                if k in {"kind", "members", "duration", "interpreting", "language", "personne"}
-            }
-            params |= {
+            params = searched_for | {
                 "room": [str(room.pk) if room else ""],
                 "date": [timezone.localtime(slot.start).date().isoformat()],
                 "time": [timezone.localtime(slot.start).strftime("%H:%M")],
@@ -475,11 +478,7 @@ def _appointment_page(
         {
             "a": found,
             "reason_readable": found.pk in readable,
-            "actions": [
-                (s, label)
-                for s, label in STATUS_ACTIONS
-                if s in flow.NEXT[found.status] and actions.may_set_status(member, found, s)
-            ],
+            "actions": _status_actions(member, found),
             "may_move": may_book and found.status == flow.EXPECTED,
             "may_cancel": may_book and flow.CANCELLED in flow.NEXT[found.status],
             "move": move,

@@ -20,13 +20,16 @@ from maillage.record.forms import DateInput, MemberChoiceField, TimeInput
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def _check_year(form: forms.Form, name: str, value: datetime.date | None) -> None:
+def check_year(form: forms.Form, name: str, value: datetime.date | None) -> bool:
+    """Whether the date is plausible; if not, the form says so on that field."""
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
         form.add_error(
             name,
             _("Give a date between %(first)s and %(last)s.")
             % {"first": FIRST_YEAR, "last": LAST_YEAR},
         )
+        return False
+    return True
 
 
 class KindFilterForm(forms.Form):
@@ -49,7 +52,7 @@ class MeetingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        _check_year(self, "date", data.get("date"))
+        check_year(self, "date", data.get("date"))
         if not self.errors and data.get("date") and data.get("time"):
             data["starts_at"] = timezone.make_aware(
                 datetime.datetime.combine(data["date"], data["time"])
@@ -236,7 +239,7 @@ class DecisionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        _check_year(self, "due_on", data.get("due_on"))
+        check_year(self, "due_on", data.get("due_on"))
         outcome = data.get("outcome", TASK) if self.situation else TASK
         data["outcome"] = outcome
         assignees = list(data.get("assignees") or [])
@@ -265,11 +268,11 @@ class PeriodForm(forms.Form):
         data = super().clean() or {}
         today = timezone.localdate()
         data["end"] = data.get("end") or today
-        _check_year(self, "end", data["end"])
+        check_year(self, "end", data["end"])
         if self.errors:
             return data
         data["start"] = data.get("start") or data["end"] - datetime.timedelta(days=365)
-        _check_year(self, "start", data["start"])
+        check_year(self, "start", data["start"])
         if not self.errors and data["start"] > data["end"]:
             self.add_error("end", _("The end of the period comes after its beginning."))
         return data
