@@ -9,6 +9,7 @@ from maillage.lib.names import (
     phonetic,
     query_keys,
     search_keys,
+    split_full_name,
     tokens,
 )
 
@@ -181,3 +182,21 @@ def test_it_scores_typos_above_partial_queries_above_unrelated_names():
 
 def test_it_scores_empty_names_zero():
     assert name_similarity("", "Dupont") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("said", "family", "given"),
+    [
+        ("BENALI Fatima", "BENALI", "Fatima"),
+        ("Fatima BEN ALI", "BEN ALI", "Fatima"),
+        ("Jean-Marc Dupont", "Dupont", "Jean-Marc"),
+        ("Jean de la Fontaine", "de la Fontaine", "Jean"),
+        ("  Amadou   Diallo ", "Diallo", "Amadou"),
+        ("Nguyen", "Nguyen", ""),
+        ("DIALLO", "DIALLO", ""),
+        ("AMADOU DIALLO", "DIALLO", "AMADOU"),
+        ("", "", ""),
+    ],
+)
+def test_a_name_said_in_one_piece_is_split_into_family_and_given_names(said, family, given):
+    assert split_full_name(said) == (family, given)

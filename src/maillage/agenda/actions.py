@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from maillage.agenda.models import (
@@ -406,6 +407,51 @@ def _audit(author: Member, appointment: Appointment, action: str) -> None:
         section=SECTION if appointment.person_id else "",
         obj=appointment,
     )
+
+
+class AlreadyAttached(Exception):
+    """The appointment is already attached to a person's record."""
+
+
+@transaction.atomic
+def do_attach_person(author: Member, appointment: Appointment, person: Person) -> Appointment:
+    """Attach an appointment booked by name and phone to the person's record, once they
+    are found or registered (usually when they arrive). The name and phone it was booked
+    with stay on it; a follow-up task of a missed appointment follows; its reminder is
+    planned if it is still to come."""
+    if (
+        appointment.structure_id != author.structure_id
+        or not can(author, "book_appointment", author.structure)
+        or not can(author, "view_identity", person)
+        or person.merged_into_id is not None
+    ):
+        raise PermissionDenied("attach_person")
+    # Locked: two members attaching the same appointment at once — one wins.
+    current = Appointment.objects.select_for_update().filter(pk=appointment.pk).first()
+    if current is None or current.person_id is not None:
+        raise AlreadyAttached(appointment.pk)
+    appointment.person = person
+    appointment.save(update_fields=["person"])
+    if appointment.follow_up_task_id is not None:
+        Task.objects.filter(pk=appointment.follow_up_task_id, person__isnull=True).update(
+            person=person
+        )
+    if appointment.status == flow.SEEN and appointment.seen_at is not None:
+        Person.objects.filter(
+            Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=appointment.seen_at),
+            pk=person.pk,
+        ).update(last_contact_at=appointment.seen_at)
+    log_event(
+        action=A.UPDATE,
+        member=author,
+        person=person,
+        section=SECTION,
+        obj=appointment,
+        reason="appointment_attached",
+    )
+    if appointment.status == flow.EXPECTED and appointment.starts_at > timezone.now():
+        transaction.on_commit(lambda: plan_reminder(appointment))
+    return appointment
 
 
 @transaction.atomic

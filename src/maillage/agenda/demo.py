@@ -133,6 +133,37 @@ def load_agenda(structure: Structure, persons: list[Person], seed: int = 2026) -
                 continue
             booked += 1
             _live(desk, appointment, day, today, rng)
+    return booked + _by_name(desk, social, today)
+
+
+# Persons who phoned for an appointment and are not registered yet (synthetic).
+BY_NAME = [("Samira KHELIFI", "06 98 00 12 34"), ("Oumar SYLLA", "07 61 00 45 67")]
+
+
+def _by_name(desk: Member, social: list[Member], today: datetime.date) -> int:
+    """Two first social interviews booked by name and phone, on the next two working days
+    (today included), for the desk to attach to a record when the person arrives."""
+    days = [today + datetime.timedelta(days=n) for n in range(7)]
+    days = [d for d in days if d.weekday() < 5][:2]
+    booked = 0
+    for (name, phone), day in zip(BY_NAME, days, strict=False):
+        start = timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 30)))
+        for member in social:
+            booking = actions.Booking(
+                kind=AppointmentKind.SOCIAL_INTERVIEW,
+                members=[member],
+                starts_at=start,
+                duration=datetime.timedelta(minutes=30),
+                unregistered_name=name,
+                unregistered_phone=phone,
+                reason="Première venue : ouverture des droits",
+            )
+            try:
+                actions.do_book_appointment(desk, booking)
+            except actions.Conflict:
+                continue
+            booked += 1
+            break
     return booked
 
 

@@ -332,9 +332,9 @@ class ReminderChoice(models.Model):
 
 
 class ReminderOutcome(models.TextChoices):
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("could not be sent")
-    SKIPPED = "skipped", _("not sent")
+    SENT = "sent", pgettext_lazy("reminder", "sent")
+    FAILED = "failed", pgettext_lazy("reminder", "could not be sent")
+    SKIPPED = "skipped", pgettext_lazy("reminder", "not sent")
 
 
 class Reminder(models.Model):

@@ -25,11 +25,12 @@ from maillage.agenda.models import (
 )
 from maillage.coordination.models import Attendee, MeetingStatus
 from maillage.coordination.queries.meetings import day_bounds
-from maillage.core.access import can, persons_with_section
+from maillage.core.access import can, persons_for_member, persons_with_section
 from maillage.core.models import Member
 from maillage.core.roles import Role, Section
 from maillage.lib import appointments as flow
 from maillage.lib import slots
+from maillage.people.models import Person
 
 Interval = slots.Interval
 # A coordination meeting is read as busy from its start; none lasts longer than this.
@@ -422,3 +423,21 @@ def encounter_initial(member: Member, appointment: Appointment) -> dict[str, obj
         elif appointment.interpreter_service is not None:
             initial["interpreter_name"] = appointment.interpreter_service.nom
     return initial
+
+
+def persons_who_may_be(member: Member, appointment: Appointment, text: str = "") -> list[Person]:
+    """The registered persons who may be the one an appointment was booked for by name
+    and phone: found by that name and that phone (or by ``text``, what the member
+    searched), among the persons whose identity ``member`` may read."""
+    from maillage.people.queries import search_persons
+
+    persons = persons_for_member(member)
+    asked = (
+        [text] if text.strip() else [appointment.unregistered_name, appointment.unregistered_phone]
+    )
+    found: dict[int, Person] = {}
+    for query in asked:
+        if query.strip():
+            for person in search_persons(persons, member.structure_id, query[:200], limit=10):
+                found.setdefault(person.pk, person)
+    return list(found.values())[:10]

@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from maillage.agenda import actions, queries
+from maillage.agenda import actions, queries, reminders
 from maillage.agenda.forms import (
     ANY_ROOM,
     AbsenceForm,
@@ -39,18 +40,21 @@ from maillage.agenda.models import (
     AppointmentStatus,
     Interpreting,
     MemberLanguage,
+    ReminderChannel,
+    ReminderOutcome,
     Room,
     WorkingHours,
 )
 from maillage.coordination.queries.meetings import day_bounds
 from maillage.core.access import can
-from maillage.core.audit import log_list_reads, log_reads
-from maillage.core.models import Member
+from maillage.core.audit import log_event, log_list_reads, log_reads
+from maillage.core.models import AccessEvent, Member
 from maillage.core.roles import Role, Section
 from maillage.lib import appointments as flow
+from maillage.lib.names import split_full_name
 from maillage.people.choices import LANGUAGES
 from maillage.people.models import Person
-from maillage.people.views import member_who_may
+from maillage.people.views import attach_appointment, member_who_may
 
 SECTION = Section.COORDINATION
 STATUS_ACTIONS = [
@@ -61,6 +65,19 @@ STATUS_ACTIONS = [
     (flow.NO_SHOW, pgettext_lazy("desk action", "Did not come")),
     (flow.EXPECTED, pgettext_lazy("desk action", "Back to expected")),
 ]
+
+# Why a reminder was not sent, as the worker records it (``Reminder.detail``).
+REMINDER_DETAILS = {
+    reminders.OPTED_OUT: pgettext_lazy("reminder", "the person does not want reminders"),
+    reminders.NO_CONTACT: pgettext_lazy(
+        "reminder", "no French mobile number and no e-mail address in the record"
+    ),
+    reminders.NO_MOBILE: pgettext_lazy("reminder", "no French mobile number in the record"),
+    reminders.NO_EMAIL: pgettext_lazy("reminder", "no e-mail address in the record"),
+    reminders.INTERRUPTED: pgettext_lazy(
+        "reminder", "interrupted while sending: it may or may not have left"
+    ),
+}
 
 
 def _pk(raw: str | None) -> int | None:
@@ -459,6 +476,7 @@ def _appointment_page(
     status: int = 200,
 ) -> HttpResponse:
     may_book = can(member, "book_appointment", member.structure)
+    attach = _attach_context(request, member, found) if may_book and not found.person_id else None
     journal = None
     if (
         found.person_id
@@ -486,9 +504,67 @@ def _appointment_page(
             "conflicts": conflicts,
             "journal": journal,
             "waited": flow.waited(found.arrived_at, found.called_at, timezone.now()),
+            "attach": attach,
+            "reminders": _reminders_of(found),
+            "reminder_hours": settings.REMINDER_HOURS,
         },
         status=status,
     )
+
+
+def _attach_context(request: HttpRequest, member: Member, found: Appointment) -> dict[str, Any]:
+    """For an appointment booked by name and phone: the registered persons who may be
+    the one (by the booked name and phone, or by what the member searched), and where to
+    register them if they are new."""
+    text = request.GET.get("cherche", "")[:200]
+    candidates = queries.persons_who_may_be(member, found, text)
+    log_event(action=AccessEvent.Action.SEARCH, member=member)
+    family, given = split_full_name(found.unregistered_name)
+    register = ""
+    if can(member, "register_person", member.structure):
+        query = {"nom": family, "prenoms": given, "telephone": found.unregistered_phone}
+        register = (
+            reverse("people:register")
+            + "?"
+            + urlencode({k: v for k, v in query.items() if v} | {"rdv": found.pk})
+        )
+    return {"candidates": candidates, "q": text, "register": register}
+
+
+def _reminders_of(found: Appointment) -> list[dict[str, Any]]:
+    """What became of the appointment's reminders, newest first, in words."""
+    outcomes = dict(ReminderOutcome.choices)
+    channels = dict(ReminderChannel.choices)
+    return [
+        {
+            "at": r.at,
+            "outcome": outcomes.get(r.outcome, r.outcome),
+            "failed": r.outcome == ReminderOutcome.FAILED,
+            "channel": channels.get(r.channel, ""),
+            "why": REMINDER_DETAILS.get(r.detail, r.detail),
+            "former_start": r.for_start if r.for_start != found.starts_at else None,
+        }
+        for r in found.reminders.all()
+    ]
+
+
+def _appointment_to_book(request: HttpRequest, raw: int) -> tuple[Member, Appointment]:
+    """The appointment, for a member who may book (move, cancel, attach); 404 else."""
+    member, found = _appointment(request, raw)
+    if not can(member, "book_appointment", member.structure):
+        raise Http404
+    return member, found
+
+
+@login_required
+@require_POST
+def attach(request: HttpRequest, appointment_pk: int) -> HttpResponse:
+    """Attach an appointment booked by name to the record of the person it was for."""
+    member, found = _appointment_to_book(request, appointment_pk)
+    person = _person_for_booking(member, request.POST.get("personne"))
+    if person is None:
+        raise Http404
+    return attach_appointment(request, member, found, person)
 
 
 @login_required
@@ -508,6 +584,17 @@ def status(request: HttpRequest, appointment_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Noted."))
     back = request.POST.get("back", "")
+    if (
+        new == flow.ARRIVED
+        and found.status == flow.ARRIVED
+        and found.person_id is None
+        and can(member, "book_appointment", member.structure)
+    ):
+        messages.info(
+            request,
+            _("Find the person's record, or register them, to attach the appointment to it."),
+        )
+        return redirect(reverse("agenda:appointment", args=[found.pk]) + "#attach-title")
     if back == "desk":
         day = timezone.localtime(found.starts_at).date().isoformat()
         return redirect(reverse("agenda:desk") + f"?date={day}#rdv-{found.pk}")
@@ -517,9 +604,7 @@ def status(request: HttpRequest, appointment_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, appointment_pk: int) -> HttpResponse:
-    member, found = _appointment(request, appointment_pk)
-    if not can(member, "book_appointment", member.structure):
-        raise Http404
+    member, found = _appointment_to_book(request, appointment_pk)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -537,9 +622,7 @@ def cancel(request: HttpRequest, appointment_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def move(request: HttpRequest, appointment_pk: int) -> HttpResponse:
-    member, found = _appointment(request, appointment_pk)
-    if not can(member, "book_appointment", member.structure):
-        raise Http404
+    member, found = _appointment_to_book(request, appointment_pk)
     form = MoveForm(request.POST, rooms=list(queries.rooms_of(member.structure_id)))
     conflicts: list[str] = []
     if form.is_valid():
@@ -754,6 +837,7 @@ urlpatterns = [
     path("rdv/<int:appointment_pk>/statut/", status, name="status"),
     path("rdv/<int:appointment_pk>/annuler/", cancel, name="cancel"),
     path("rdv/<int:appointment_pk>/deplacer/", move, name="move"),
+    path("rdv/<int:appointment_pk>/rattacher/", attach, name="attach"),
     path("salles/", rooms, name="rooms"),
     path("salles/nouvelle/", room_edit, name="room_add"),
     path("salles/<int:room_pk>/", room_edit, name="room_edit"),

@@ -29,6 +29,7 @@ __all__ = [
     "phonetic",
     "query_keys",
     "search_keys",
+    "split_full_name",
     "tokens",
 ]
 
@@ -254,3 +255,24 @@ def name_similarity(query: str, candidate: str) -> float:
     sort = fuzz.token_sort_ratio(left, right, processor=None)
     overlap = fuzz.token_set_ratio(left, right, processor=None)
     return (sort + overlap) / 2
+
+
+def split_full_name(text: str) -> tuple[str, str]:
+    """(family name, given names) from a name said in one piece at the desk, as a first
+    guess for a registration form the member then checks.
+
+    Words written in capitals are the family name, as on French forms ("BENALI Fatima",
+    "Fatima BEN ALI"); otherwise the last word is, with the particles just before it
+    ("Jean de la Fontaine" -> "de la Fontaine"). One word is a family name.
+    """
+    words = text.split()
+    if not words:
+        return "", ""
+    capitals = [w for w in words if sum(c.isalpha() for c in w) > 1 and w.isupper()]
+    if capitals and len(capitals) < len(words):
+        given = [w for w in words if w not in capitals]
+        return " ".join(capitals), " ".join(given)
+    cut = len(words) - 1
+    while cut > 1 and normalize(words[cut - 1]) in PARTICLES:
+        cut -= 1
+    return " ".join(words[cut:]), " ".join(words[:cut])

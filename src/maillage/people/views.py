@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from maillage.agenda.actions import current_reminder_choice
+from maillage.agenda.actions import AlreadyAttached, current_reminder_choice, do_attach_person
 from maillage.agenda.forms import ReminderChoiceForm
-from maillage.agenda.queries import upcoming_for_person
+from maillage.agenda.models import Appointment
+from maillage.agenda.queries import get_appointment_for_member, upcoming_for_person
 from maillage.core.access import can, get_person_for_member, persons_for_member
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member
@@ -95,6 +96,7 @@ def register(request: HttpRequest) -> HttpResponse:
     member = current_member(request)
     require(can(member, "register_person", member.structure))
     candidates: list[queries.Candidate] = []
+    appointment = _appointment_to_attach(request, member)
     if request.method == "POST":
         form = PersonForm(request.POST)
         if form.is_valid():
@@ -109,17 +111,55 @@ def register(request: HttpRequest) -> HttpResponse:
                         _("Confirmed as a new person at registration"),
                     )
                 messages.success(request, _("%(name)s is registered.") % {"name": person})
+                if appointment is not None:
+                    return attach_appointment(request, member, appointment, person)
                 return redirect("people:detail", pk=person.pk)
     else:
-        form = PersonForm(initial={"birth_name": request.GET.get("nom", "")[:100]})
+        form = PersonForm(
+            initial={
+                "birth_name": request.GET.get("nom", "")[:100],
+                "given_names": request.GET.get("prenoms", "")[:200],
+                "phone": request.GET.get("telephone", "")[:30],
+            }
+        )
     return render(
         request,
         "people/register.html",
         {
             "form": form,
             "candidates": [(c, explain(c.match)) for c in candidates],
+            "appointment": appointment,
         },
     )
+
+
+def _appointment_to_attach(request: HttpRequest, member: Member) -> Appointment | None:
+    """The appointment booked by name that a registration comes from (``rdv``), if any."""
+    raw = request.POST.get("rdv") or request.GET.get("rdv") or ""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        raise Http404
+    appointment = get_appointment_for_member(member, int(raw))
+    if appointment.person_id is not None or not can(member, "book_appointment", member.structure):
+        raise Http404
+    return appointment
+
+
+def attach_appointment(
+    request: HttpRequest, member: Member, appointment: Appointment, person: Person
+) -> HttpResponse:
+    """Attach an appointment booked by name to the person's record; back to it."""
+    try:
+        do_attach_person(member, appointment, person)
+    except AlreadyAttached:
+        messages.error(request, _("This appointment is already attached to a record."))
+    else:
+        messages.success(
+            request,
+            _("The appointment is attached to the record of %(name)s.") % {"name": person},
+        )
+    return redirect("agenda:appointment", appointment_pk=appointment.pk)
 
 
 @login_required

@@ -36,6 +36,7 @@ EVENT_REASONS = {
     "desk": _("the reception desk's day"),
     "appointment_cancelled_by_person": _("appointment cancelled by the person"),
     "appointment_move_requested_by_person": _("the person asks to move an appointment"),
+    "appointment_attached": _("appointment booked by name, attached to the record"),
     "calendar_feed": _("private calendar address read by a calendar application"),
     "removed": _("removed"),
 }
