@@ -252,3 +252,21 @@ def test_booking_and_moving_queue_the_reminder_once_committed(
         [appointment.pk, at(3, 10).isoformat()],
         [appointment.pk, at(4, 10).isoformat()],
     ]
+
+
+def test_an_appointment_lasts_at_most_twelve_hours(book, doctor, person, reception):
+    # The agendas read overlapping appointments from a bounded range of starts.
+    with pytest.raises(ValueError):
+        book([doctor], at(1, 8), minutes=13 * 60, person=person)
+    appointment = book([doctor], at(1, 8), minutes=12 * 60, person=person, outside_hours_ok=True)
+    with pytest.raises(ValueError):
+        actions.do_move_appointment(
+            reception,
+            appointment,
+            starts_at=at(2, 8),
+            duration=datetime.timedelta(hours=13),
+            room=None,
+        )
+    # The longest one is seen by a week that begins just before it ends.
+    week = queries.member_agenda(doctor, (at(1, 19, 59), at(8, 0)))
+    assert week == [appointment]

@@ -458,6 +458,38 @@ def test_maillage_worker_once(book, doctor, person):
     assert len(sms.outbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_the_queue_of_the_database_backend(
+    book, doctor, person, settings, monkeypatch
+):
+    """As in production: the booking's reminder waits in django-tasks-db's queue, and
+    ``maillage worker`` runs it when its time has come — once."""
+    from collections import Counter
+
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.REMINDER_HOURS = 24
+    soon = book([doctor], timezone.now() + datetime.timedelta(hours=3), person=person)
+    later = book([doctor], at(4, 10), person=person)  # committed: both queued at once
+    queued = {r.args_kwargs["args"][0]: r for r in DBTaskResult.objects.all()}
+    assert set(queued) == {soon.pk, later.pk}
+    assert queued[soon.pk].args_kwargs["args"] == [soon.pk, soon.starts_at.isoformat()]
+    assert queued[later.pk].run_after == hours_before(later.starts_at, 24)
+    # Only the queue sends here: the sweep is left out.
+    monkeypatch.setattr(reminders, "sweep", lambda *args, **kwargs: Counter())
+
+    call_command("worker", "--once", stdout=io.StringIO())
+    done = DBTaskResult.objects.get(pk=queued[soon.pk].pk)
+    assert (done.status, done.return_value) == ("SUCCESSFUL", "sent")
+    assert DBTaskResult.objects.get(pk=queued[later.pk].pk).status == "READY"  # not yet
+    assert [m.to for m in sms.outbox] == ["+33612345678"]
+
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert len(sms.outbox) == 1
+    assert Reminder.objects.filter(appointment=later).count() == 0
+
+
 def test_maillage_worker_stops_gracefully_on_sigint(book, doctor, person, monkeypatch):
     book([doctor], timezone.now() + datetime.timedelta(hours=3), person=person)
     former = signal.getsignal(signal.SIGINT)

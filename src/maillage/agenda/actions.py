@@ -31,7 +31,7 @@ from maillage.agenda.models import (
     Room,
     WorkingHours,
 )
-from maillage.agenda.queries import conflicts
+from maillage.agenda.queries import LONGEST_APPOINTMENT, conflicts
 from maillage.agenda.tasks import plan_reminder
 from maillage.coordination.models import Task, TaskKind
 from maillage.core.access import DESK_ROLES, can
@@ -91,8 +91,7 @@ def _check_booking(author: Member, booking: Booking) -> None:
         raise ValueError("an appointment is with someone")
     if not booking.members:
         raise ValueError("an appointment needs a member")
-    if booking.duration <= datetime.timedelta(0):
-        raise ValueError("duration")
+    _check_duration(booking.duration)
     held = [*booking.members, *([booking.interpreter] if booking.interpreter else [])]
     if any(m.structure_id != structure_id or not m.is_active for m in held):
         raise PermissionDenied("members of the structure")
@@ -106,6 +105,11 @@ def _check_booking(author: Member, booking: Booking) -> None:
         booking.interpreter is not None or booking.interpreter_service is not None
     ):
         raise ValueError("an interpreter without interpreting")
+
+
+def _check_duration(duration: datetime.timedelta) -> None:
+    if not datetime.timedelta(0) < duration <= LONGEST_APPOINTMENT:
+        raise ValueError("an appointment lasts more than nothing and at most 12 hours")
 
 
 def _lock(members: Sequence[Member], room: Room | None) -> None:
@@ -191,6 +195,7 @@ def do_move_appointment(
         raise flow.TransitionError(appointment.status)
     if room is not None and (room.structure_id != author.structure_id or not room.is_active):
         raise PermissionDenied("room of the structure")
+    _check_duration(duration)
     held = [p.member for p in appointment.participants.select_related("member__user")]
     _lock(held, room)
     ends_at = starts_at + duration

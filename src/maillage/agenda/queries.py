@@ -35,6 +35,21 @@ from maillage.people.models import Person
 Interval = slots.Interval
 # A coordination meeting is read as busy from its start; none lasts longer than this.
 LONGEST_MEETING = datetime.timedelta(hours=12)
+# No appointment lasts longer (the actions refuse it): the appointments overlapping a
+# period are then read from a bounded range of starts, on the start index, rather than
+# from two open-ended conditions the database cannot estimate.
+LONGEST_APPOINTMENT = datetime.timedelta(hours=12)
+
+
+def overlapping(period: Interval) -> dict[str, datetime.datetime]:
+    """Lookups for the appointments (or ``AppointmentMember`` rows) overlapping
+    ``period``."""
+    start, end = period
+    return {
+        "starts_at__lt": end,
+        "starts_at__gt": start - LONGEST_APPOINTMENT,
+        "ends_at__gt": start,
+    }
 
 
 def local_tz() -> ZoneInfo:
@@ -94,7 +109,7 @@ def busy_over(
     room_ids = sorted(set(room_ids))
     busy = Busy(members={pk: [] for pk in member_ids}, rooms={pk: [] for pk in room_ids})
     held = AppointmentMember.objects.filter(
-        member_id__in=member_ids, holding=True, starts_at__lt=end, ends_at__gt=start
+        member_id__in=member_ids, holding=True, **overlapping(period)
     )
     if exclude_appointment is not None:
         held = held.exclude(appointment_id=exclude_appointment)
@@ -119,10 +134,7 @@ def busy_over(
         busy.members[member_id].append(((s, e), absence))
     if room_ids:
         booked = Appointment.objects.filter(
-            room_id__in=room_ids,
-            status__in=flow.HOLDING,
-            starts_at__lt=end,
-            ends_at__gt=start,
+            room_id__in=room_ids, status__in=flow.HOLDING, **overlapping(period)
         )
         if exclude_appointment is not None:
             booked = booked.exclude(pk=exclude_appointment)
@@ -283,19 +295,17 @@ def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def member_agenda(member: Member, period: Interval) -> list[Appointment]:
     """The appointments that hold ``member`` (as a member or as interpreter) over the
     period, cancelled ones included, in order."""
-    start, end = period
-    ids = AppointmentMember.objects.filter(
-        member=member, starts_at__lt=end, ends_at__gt=start
-    ).values("appointment_id")
+    ids = AppointmentMember.objects.filter(member=member, **overlapping(period)).values(
+        "appointment_id"
+    )
     return list(_with_people(Appointment.objects.filter(pk__in=ids)).order_by("starts_at", "pk"))
 
 
 def room_agenda(room: Room, period: Interval) -> list[Appointment]:
-    start, end = period
     return list(
-        _with_people(
-            Appointment.objects.filter(room=room, starts_at__lt=end, ends_at__gt=start)
-        ).order_by("starts_at", "pk")
+        _with_people(Appointment.objects.filter(room=room, **overlapping(period))).order_by(
+            "starts_at", "pk"
+        )
     )
 
 
