@@ -17,6 +17,7 @@ BENCHMARKS = (
     "directory_search",
     "team_home",
     "agenda_week",
+    "agenda_desk",
     "free_slots",
 )
 

@@ -5,6 +5,7 @@ rooms, working hours, absences and languages."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -132,11 +133,31 @@ def _shown(member: Member, appointments: list[Appointment], reason: str) -> set[
     return readable
 
 
+_SENTINEL = 987654321
+
+
+def _urls(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many pks at the cost of one ``reverse``."""
+    before, after = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL))
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def _page_urls() -> dict[str, Callable[[int], str]]:
+    return {
+        "appointment": _urls("agenda:appointment"),
+        "status": _urls("agenda:status"),
+        "person": _urls("people:detail"),
+    }
+
+
 # --- Week and day -----------------------------------------------------------------------
 
 
 def _line(
-    a: Appointment, reason_readable: bool, labels: dict[str, dict[str, str]]
+    a: Appointment,
+    reason_readable: bool,
+    labels: dict[str, dict[str, str]],
+    urls: dict[str, Callable[[int], str]],
 ) -> dict[str, Any]:
     """What an agenda shows of one appointment, worked out here rather than in the
     template: a busy week holds dozens of them."""
@@ -151,10 +172,10 @@ def _line(
             text += " (" + _("by phone") + ")"
         details.append(text)
     return {
-        "pk": a.pk,
+        "url": urls["appointment"](a.pk),
         "time": f"{start:%H:%M}–{end:%H:%M}",
         "kind": labels["kind"][a.kind],
-        "person": a.person,
+        "person_url": urls["person"](a.person_id) if a.person_id else "",
         "name": str(a.person) if a.person is not None else a.unregistered_name,
         "status": labels["status"][a.status] if a.status != flow.EXPECTED else "",
         "cancelled": a.status == flow.CANCELLED,
@@ -203,8 +224,9 @@ def _calendar(request: HttpRequest, member: Member, days: int) -> HttpResponse:
         meetings = queries.member_meetings(whose, period)
     readable = _shown(member, appointments, "agenda")
     labels = _labels()
+    urls = _page_urls()
     lines = [
-        (timezone.localtime(a.starts_at).date(), _line(a, a.pk in readable, labels))
+        (timezone.localtime(a.starts_at).date(), _line(a, a.pk in readable, labels, urls))
         for a in appointments
     ]
     columns = []
@@ -257,6 +279,40 @@ def _status_actions(member: Member, a: Appointment) -> list[tuple[str, Any]]:
     ]
 
 
+def _desk_row(
+    member: Member,
+    a: Appointment,
+    readable: bool,
+    labels: dict[str, dict[str, str]],
+    now: datetime.datetime,
+    urls: dict[str, Callable[[int], str]],
+) -> dict[str, Any]:
+    """What the desk shows of one appointment, worked out here rather than in the
+    template: a day holds a couple of hundred of them, each with its buttons."""
+    with_whom = ", ".join(p.member.display_name for p in a.participants.all())
+    if a.room is not None:
+        with_whom += " · " + a.room.name
+    return {
+        "pk": a.pk,
+        "url": urls["appointment"](a.pk),
+        "status_url": urls["status"](a.pk),
+        "time": f"{timezone.localtime(a.starts_at):%H:%M}",
+        "person_url": urls["person"](a.person_id) if a.person_id else "",
+        "name": str(a.person) if a.person is not None else a.unregistered_name,
+        "language": (
+            labels["language"].get(a.language, a.language)
+            if a.interpreting != Interpreting.NONE
+            else ""
+        ),
+        "notes": a.reception_notes[:100] if readable else "",
+        "kind": labels["kind"][a.kind],
+        "with": with_whom,
+        "status": labels["status"][a.status],
+        "waited": flow.waited(a.arrived_at, a.called_at, now),
+        "actions": _status_actions(member, a),
+    }
+
+
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     member = member_who_may(request, "view_agenda")
@@ -264,14 +320,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     appointments = queries.desk_day(member.structure_id, date)
     readable = _shown(member, appointments, "desk")
     now = timezone.now()
-    rows = [
-        {
-            "appointment": a,
-            "waited": flow.waited(a.arrived_at, a.called_at, now),
-            "actions": _status_actions(member, a),
-        }
-        for a in appointments
-    ]
+    labels = _labels()
+    urls = _page_urls()
+    rows = [_desk_row(member, a, a.pk in readable, labels, now, urls) for a in appointments]
     counts = {
         status: sum(1 for a in appointments if a.status == status)
         for status, _label in AppointmentStatus.choices
@@ -282,7 +333,6 @@ def desk(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "date": date,
-            "readable": readable,
             "counts": [(label, counts[status]) for status, label in AppointmentStatus.choices],
             "previous": (date - datetime.timedelta(days=1)).isoformat(),
             "next": (date + datetime.timedelta(days=1)).isoformat(),
