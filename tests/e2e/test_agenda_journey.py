@@ -4,8 +4,10 @@ the person's page through the free-slot search; on the day, the desk marks the p
 arrived then in the waiting room, the GP calls her in and writes the encounter prefilled
 from the appointment; another person does not come, and a follow-up task reaches his
 referent. The week of a member and of a room, the rooms and the working hours are checked
-too. An axe check runs on each new page. Elements are found by URL, field name, form
-action or structure, not by wording."""
+too. An appointment booked by name and phone only is attached to a record when the
+person arrives: registered there and then, prefilled from the booking, or found among the
+registered persons. An axe check runs on each new page. Elements are found by URL, field
+name, form action or structure, not by wording."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from maillage.agenda.queries import monday_of
 from maillage.coordination.models import Task
 from maillage.core.roles import Role
 from maillage.people.actions import do_register_person
+from maillage.people.models import Person
 from maillage.record.actions import do_add_to_care_team
 from tests.conftest import make_member
 from tests.e2e.conftest import login
@@ -291,3 +294,105 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
     expect(page.locator("main input[name=d4_2_to]")).to_have_value("18:00")
     expect(page.locator("main input[name=d5_1_from]")).to_have_value("")
     a11y.check(page, "the GP's working hours")
+
+
+def test_an_appointment_booked_by_name_is_attached_to_a_record_at_arrival(page, a11y, desk):
+    # 1. Set-up, through the ORM and the actions: a social worker and her working hours,
+    # one registered person whose name is not the booked one, and a social interview
+    # booked today by name and phone only. It may fall outside the working hours,
+    # depending on when the test runs: the member agreed.
+    centre = desk.structure
+    social = make_member(centre, "social-e2e", Role.SOCIAL_WORKER, "assistant_social")
+    WorkingHours.objects.bulk_create(
+        WorkingHours(member=m, weekday=day, starts=start, ends=end)
+        for m in (desk, social)
+        for day in range(5)
+        for start, end in HOURS
+    )
+    register(desk, "DUPONT", "Marc", "M", 1958, languages=["fr"])
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    midnight = now.replace(hour=0, minute=0)
+    by_name = actions.do_book_appointment(
+        desk,
+        actions.Booking(
+            kind="social_interview",
+            members=[social],
+            starts_at=max(now - datetime.timedelta(minutes=1), midnight),
+            duration=datetime.timedelta(minutes=30),
+            person=None,
+            unregistered_name="Samira KHELIFI",
+            unregistered_phone="06 98 00 12 34",
+            outside_hours_ok=True,
+        ),
+    )
+
+    # 2. Reception: she arrives; the desk leads to the appointment, to attach it.
+    sign_in(page, "accueil-e2e")
+    page.goto("/agenda/accueil/")
+    row = page.locator(f"main table.desk tr#rdv-{by_name.pk}")
+    expect(row).to_be_visible()
+    submit(status_form(row, "arrived"))
+    page.wait_for_url(re.compile(rf"/agenda/rdv/{by_name.pk}/#attach-title$"))
+    assert page.url.endswith(f"/agenda/rdv/{by_name.pk}/#attach-title")
+    by_name.refresh_from_db()
+    assert by_name.status == "arrived" and by_name.person is None
+    section = page.locator("section[aria-labelledby=attach-title]")
+    expect(section).to_be_visible()
+    # Nobody registered matches by name or phone: nobody to attach, only to register.
+    expect(section.locator("form[action$='/rattacher/']")).to_have_count(0)
+    a11y.check(page, "appointment by name, to attach")
+
+    # 3. She is registered from there: the form is prefilled from the booking.
+    section.locator("a[href^='/personnes/'][href*='rdv=']").click()
+    page.wait_for_url(re.compile(rf"/personnes/[^?]+\?(.*&)?rdv={by_name.pk}(&|$)"))
+    a11y.check(page, "registration from an appointment")
+    form = page.locator("main form[method=post]:has(input[name=rdv])")
+    expect(form.locator("input[name=birth_name]")).to_have_value("KHELIFI")
+    expect(form.locator("input[name=given_names]")).to_have_value("Samira")
+    expect(form.locator("input[name=phone]")).to_have_value("06 98 00 12 34")
+    expect(form.locator("input[type=hidden][name=rdv]")).to_have_value(str(by_name.pk))
+    form.locator("input[name=sex][value=F]").check()
+    form.locator("input[name=birth_date]").fill("14/09/1990")
+    form.locator("select[name=document_type]").select_option("none")
+    form.locator("select[name=identity_status]").select_option("prov")
+    form.locator("input[name=languages][value=fr]").check()
+    submit(form)
+    page.wait_for_url(re.compile(rf"/agenda/rdv/{by_name.pk}/$"))
+    samira = Person.objects.get(birth_name="KHELIFI")
+    assert (samira.given_names, samira.phone) == ("Samira", "06 98 00 12 34")
+    by_name.refresh_from_db()
+    assert by_name.person == samira
+    expect(page.locator(f"main a[href='/personnes/{samira.pk}/']")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=attach-title]")).to_have_count(0)
+    a11y.check(page, "appointment attached to a new record")
+
+    # 4. Another appointment by name, for someone registered already (same phone): he
+    # is proposed on the appointment's page, and reception attaches it to his record.
+    sylla = register(desk, "SYLLA", "Oumar", "M", 1984, languages=["fr"], phone="07 61 00 45 67")
+    known = actions.do_book_appointment(
+        desk,
+        actions.Booking(
+            kind="social_interview",
+            members=[social],
+            starts_at=by_name.ends_at,
+            duration=datetime.timedelta(minutes=30),
+            person=None,
+            unregistered_name="Oumar SYLLA",
+            unregistered_phone="07 61 00 45 67",
+            outside_hours_ok=True,
+        ),
+    )
+    page.goto(f"/agenda/rdv/{known.pk}/")
+    section = page.locator("section[aria-labelledby=attach-title]")
+    expect(section).to_be_visible()
+    a11y.check(page, "appointment by name, a registered person proposed")
+    candidate = section.locator("form[action$='/rattacher/']")
+    expect(candidate).to_have_count(1)
+    expect(candidate.locator("input[name=personne]")).to_have_value(str(sylla.pk))
+    submit(candidate)
+    page.wait_for_url(re.compile(rf"/agenda/rdv/{known.pk}/$"))
+    known.refresh_from_db()
+    assert known.person == sylla
+    assert Person.objects.filter(birth_name="SYLLA").count() == 1
+    expect(page.locator(f"main a[href='/personnes/{sylla.pk}/']")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=attach-title]")).to_have_count(0)
