@@ -52,9 +52,16 @@ def submit(form) -> None:
         form.locator("button[type=submit]").first.click()
 
 
-def status_form(scope, status: str):
-    """The desk's (or the appointment page's) form that moves an appointment to ``status``."""
-    return scope.locator(f"form[action$='/statut/']:has(input[name=status][value={status}])")
+def status_button(scope, status: str):
+    """The desk's (or the appointment page's) button that moves an appointment to
+    ``status``."""
+    return scope.locator(f"form[action$='/statut/'] button[name=status][value={status}]")
+
+
+def press(button) -> None:
+    """Press a button and wait for the page it leads to."""
+    with button.page.expect_navigation():
+        button.click()
 
 
 def register(member, birth_name: str, given_names: str, sex: str, year: int, **extra):
@@ -198,12 +205,12 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
     expect(row).to_be_visible()
     expect(page.locator(f"main table.desk tr#rdv-{missed.pk}")).to_be_visible()
     a11y.check(page, "desk, the day")
-    submit(status_form(row, "arrived"))
+    press(status_button(row, "arrived"))
     page.wait_for_url(re.compile(rf"/agenda/accueil/\?date={today.isoformat()}#rdv-{todays.pk}$"))
     todays.refresh_from_db()
     assert todays.status == "arrived" and todays.arrived_at is not None
     a11y.check(page, "desk, a person arrived")
-    submit(status_form(row, "waiting"))
+    press(status_button(row, "waiting"))
     todays.refresh_from_db()
     assert todays.status == "waiting"
     waiting_cell = row.locator("td").nth(4)  # time, who, with, status, waiting, actions
@@ -217,7 +224,7 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
     page.locator(f"main table.desk a[href='/agenda/rdv/{todays.pk}/']").click()
     page.wait_for_url(f"**/agenda/rdv/{todays.pk}/")
     a11y.check(page, "appointment, waiting")
-    submit(status_form(page.locator("main"), "in_consultation"))
+    press(status_button(page.locator("main"), "in_consultation"))
     page.wait_for_url(f"**/agenda/rdv/{todays.pk}/")
     todays.refresh_from_db()
     assert todays.status == "in_consultation" and todays.called_at is not None
@@ -252,13 +259,13 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
     sign_in(page, "accueil-e2e")
     page.goto("/agenda/accueil/")
     row = page.locator(f"main table.desk tr#rdv-{missed.pk}")
-    submit(status_form(row, "no_show"))
+    press(status_button(row, "no_show"))
     missed.refresh_from_db()
     assert missed.status == "no_show"
     task = Task.objects.get(kind="no_show")
     assert task.person == m_b and list(task.assignees.all()) == [gp]
     assert missed.follow_up_task == task
-    expect(status_form(row, "no_show")).to_have_count(0)
+    expect(status_button(row, "no_show")).to_have_count(0)
     a11y.check(page, "desk, a no-show")
     sign_in(page, "medecin-e2e")
     page.locator("header nav a[href='/coordination/taches/']").click()
@@ -331,7 +338,7 @@ def test_an_appointment_booked_by_name_is_attached_to_a_record_at_arrival(page, 
     page.goto("/agenda/accueil/")
     row = page.locator(f"main table.desk tr#rdv-{by_name.pk}")
     expect(row).to_be_visible()
-    submit(status_form(row, "arrived"))
+    press(status_button(row, "arrived"))
     page.wait_for_url(re.compile(rf"/agenda/rdv/{by_name.pk}/#attach-title$"))
     assert page.url.endswith(f"/agenda/rdv/{by_name.pk}/#attach-title")
     by_name.refresh_from_db()
