@@ -19,6 +19,8 @@ BENCHMARKS = (
     "agenda_week",
     "agenda_desk",
     "free_slots",
+    "renewals",
+    "rights_estimate",
 )
 
 

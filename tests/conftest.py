@@ -3,6 +3,8 @@ the person themself (healthchecks' alice/bob/charlie habit)."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.test import Client
 
@@ -21,8 +23,19 @@ def make_member(
     return Member.objects.create(user=user, structure=structure, role=role, profession=profession)
 
 
+def national_catalogue() -> None:
+    """The national rights, as the data migration makes them: tests on a transactional
+    database (the live server's, the concurrency tests) flush it after them, taking the
+    migration's rows with it."""
+    from django.apps import apps
+
+    migration = importlib.import_module("maillage.rights.migrations.0002_national_catalogue")
+    migration.add(apps, None)
+
+
 @pytest.fixture
 def centre(db) -> Structure:
+    national_catalogue()
     return Structure.objects.create(name="Centre A", kind=StructureKind.CENTRE, is_care_team=True)
 
 
@@ -121,6 +134,16 @@ def as_person(person_user) -> Client:
 
 
 # --- Added for the integration tests (tests/core, tests/people, tests/portal) ---
+
+
+@pytest.fixture
+def social_worker(centre) -> Member:
+    return make_member(centre, "social", Role.SOCIAL_WORKER, "assistant_social")
+
+
+@pytest.fixture
+def as_social(social_worker) -> Client:
+    return client_for(social_worker.user)
 
 
 @pytest.fixture

@@ -31,7 +31,10 @@ def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    from maillage.rights.openfisca import preload
     from maillage.wsgi import application  # after collectstatic: whitenoise scans at start
+
+    preload()  # the rules of OpenFisca-France load while the server starts (seconds)
 
     serve(application, host=host, port=port, threads=threads, ident="maillage")
 

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "maillage.territory",
     "maillage.coordination",
     "maillage.agenda",
+    "maillage.rights",
     "ninja",  # the API documentation page, served from its own static files (no CDN)
     "django_tasks",  # background work: reminders (maillage worker)
     "django_tasks_db",  # its database backend: the queue the worker runs
@@ -267,6 +268,8 @@ REFERRAL_OVERDUE_DAYS = envint("MAILLAGE_REFERRAL_OVERDUE_DAYS", 14, minimum=1)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Appointment reminders leave this many hours before the appointment.
 REMINDER_HOURS = envint("MAILLAGE_REMINDER_HOURS", 24, minimum=1)
+# A right's renewal becomes a follow-up task this many days before it ends.
+RIGHTS_RENEWAL_DAYS = envint("MAILLAGE_RIGHTS_RENEWAL_DAYS", 60, minimum=1)
 
 # Map tiles: none by default (maps then show markers and outlines on a plain background,
 # and no request leaves the server); a tile server of the organisation, or a public one.

@@ -32,6 +32,7 @@ urlpatterns = [
     path("territoire/", include("maillage.territory.urls")),
     path("", include("maillage.coordination.urls")),
     path("agenda/", include("maillage.agenda.views")),
+    path("droits/", include("maillage.rights.urls")),
     path("mon-espace/", include("maillage.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -71,6 +71,8 @@ def objects(reception, doctor, person, make_person):
         "agenda_pk": 1,
         "appointment_pk": 1,
         "room_pk": 1,
+        "right_pk": 1,
+        "application_pk": 1,
         "member_pk": reception.pk,
         "absence_pk": 1,
         "feed_pk": 1,

@@ -47,7 +47,9 @@ def forms_of(response) -> list[django_forms.BaseForm]:
     return found
 
 
-@pytest.mark.parametrize("who", ["reception", "doctor", "admin_member", "person_user"])
+@pytest.mark.parametrize(
+    "who", ["reception", "doctor", "social_worker", "admin_member", "person_user"]
+)
 def test_no_form_breaks_on_hostile_input(who, request, objects):  # noqa: F811
     account = request.getfixturevalue(who)
     client = Client()

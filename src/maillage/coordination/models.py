@@ -670,6 +670,7 @@ class TaskKind(models.TextChoices):
     DECISION = "decision", _("decision of a meeting")
     NO_SHOW = "no_show", _("follow-up of a missed appointment")
     MOVE_REQUEST = "move_request", _("the person asks to move an appointment")
+    RENEWAL = "renewal", _("renewal of a right")
 
 
 class Task(models.Model):

@@ -73,6 +73,11 @@ DESK_ROLES = frozenset({Role.RECEPTION, Role.MEDIATOR, Role.SOCIAL_WORKER, Role.
 # Roles that book appointments for the team (everyone who meets persons, and the desk).
 BOOKING_ROLES = TEAM_ROLES - {Role.ADMIN, Role.INTERPRETER}
 
+# Roles that keep the structure's catalogue of rights (add the structure's own rights).
+RIGHTS_KEEPERS = frozenset(
+    {Role.SOCIAL_WORKER, Role.LEGAL_ADVISER, Role.MEDIATOR, Role.COORDINATOR, Role.ADMIN}
+)
+
 # Roles that keep the structure's agendas: rooms, everyone's working hours and absences.
 AGENDA_KEEPERS = frozenset({Role.RECEPTION, Role.COORDINATOR, Role.ADMIN})
 
@@ -122,6 +127,12 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return role in BOOKING_ROLES
     if verb == "run_desk":
         return role in DESK_ROLES
+    if verb == "view_rights_report":
+        # Counts only, small ones masked: the roles that read social situations, and the
+        # structure's administrator.
+        return bool(section_right(role, S.SOCIAL)) or role == Role.ADMIN
+    if verb == "manage_rights_catalogue":
+        return role in RIGHTS_KEEPERS
     if verb in {"manage_rooms", "manage_agendas"}:
         return role in AGENDA_KEEPERS
     return False

@@ -36,6 +36,7 @@ def _current_member(request: HttpRequest) -> dict[str, Any]:
             "tasks": can(member, "view_tasks", member.structure),
             "meetings": can(member, "view_meetings", member.structure),
             "agenda": can(member, "view_agenda", member.structure),
+            "rights": can(member, "view_rights_report", member.structure),
         }
         unread = Notification.objects.filter(recipient=member).unread().count()
     return {

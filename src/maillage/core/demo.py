@@ -21,6 +21,7 @@ from maillage.core.roles import Role, Section, StructureKind
 from maillage.people.choices import VisitStatus
 from maillage.people.models import Person, ReceptionVisit
 from maillage.people.synthetic import add_entourage, generate_persons
+from maillage.rights.demo import load_rights
 from maillage.territory.demo import load_territory
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo password, demo data only
@@ -162,6 +163,7 @@ def load_demo(persons: int = 500, seed: int = 2026) -> dict[str, object]:
     load_referrals(followed, members["mediatrice"])
     load_coordination([usager, *(p for p in followed if p.pk != usager.pk)], coordinator)
     load_agenda(centre, [usager, *followed[:150]], seed=seed)
+    load_rights(members["social"], [usager, *followed[:80]], seed=seed)
 
     # Today at reception: some waiting, some already seen.
     now = timezone.now()

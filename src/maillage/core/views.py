@@ -25,8 +25,10 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("portal:home")
         return render(request, "core/no_structure.html", status=403)
     from maillage.coordination.queries.home import team_home
+    from maillage.rights.queries import rights_home
 
-    return render(request, "core/home.html", home_context(member) | team_home(member))
+    context = home_context(member) | team_home(member) | rights_home(member)
+    return render(request, "core/home.html", context)
 
 
 @login_required

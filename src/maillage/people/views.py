@@ -13,9 +13,15 @@ from maillage.agenda.actions import AlreadyAttached, current_reminder_choice, do
 from maillage.agenda.forms import ReminderChoiceForm
 from maillage.agenda.models import Appointment
 from maillage.agenda.queries import get_appointment_for_member, upcoming_for_person
-from maillage.core.access import can, get_person_for_member, persons_for_member
+from maillage.core.access import (
+    can,
+    get_person_for_member,
+    persons_for_member,
+    section_right,
+)
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, Member
+from maillage.core.roles import Section
 from maillage.lib import dedup
 from maillage.people import actions, queries
 from maillage.people.forms import (
@@ -190,6 +196,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "arrival_form": ArrivalForm(),
             "appointments": upcoming_for_person(person.pk)[:5],
             "can_book": can(member, "book_appointment", member.structure),
+            # The role reads social situations (the page itself applies the person's
+            # choices).
+            "can_social": bool(section_right(member.role, Section.SOCIAL)),
             "reminder_form": ReminderChoiceForm(
                 initial={"choice": current_reminder_choice(person)}
             ),

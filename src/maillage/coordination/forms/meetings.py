@@ -20,7 +20,7 @@ from maillage.record.forms import DateInput, MemberChoiceField, TimeInput
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def check_year(form: forms.Form, name: str, value: datetime.date | None) -> bool:
+def check_year(form: forms.BaseForm, name: str, value: datetime.date | None) -> bool:
     """Whether the date is plausible; if not, the form says so on that field."""
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
         form.add_error(

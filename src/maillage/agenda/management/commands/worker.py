@@ -1,7 +1,8 @@
 """``maillage worker``: the one background process of Maillage.
 
 Every ``--every`` seconds (300 by default) it sends the appointment reminders that are
-due (``maillage.agenda.reminders.sweep``). When the task backend is django-tasks-db's
+due (``maillage.agenda.reminders.sweep``) and makes the renewal tasks of rights that end
+soon (``maillage.rights.renewals.run``). When the task backend is django-tasks-db's
 database backend (``settings.TASKS``), it also runs the queued tasks, in this process,
 between two sweeps (its ``db_worker --batch``). SIGINT or SIGTERM stop it after the
 message being sent; a second SIGINT (Ctrl+C) stops it at once. ``--once`` does one round
@@ -28,6 +29,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from maillage.agenda import reminders
 from maillage.agenda.models import ReminderOutcome
+from maillage.rights import renewals
 
 # How often queued tasks are looked for, when there is a queue.
 QUEUE_POLL_SECONDS = 5.0
@@ -46,8 +48,9 @@ def has_task_queue() -> bool:
 class Command(BaseCommand):
     our_handler: Callable[[int, FrameType | None], None] | None = None
     help = (
-        "Run the background work: send the appointment reminders that are due every "
-        "--every seconds, and run queued tasks. --once: one round, then exit."
+        "Run the background work: send the appointment reminders that are due and make "
+        "the renewal tasks of rights every --every seconds, and run queued tasks. "
+        "--once: one round, then exit."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -70,6 +73,7 @@ class Command(BaseCommand):
         self.stopping = threading.Event()
         if once:
             self.report(reminders.sweep(), always=True)
+            self.report_rights(renewals.run(), always=True)
             if has_task_queue():
                 self.run_queue()
             return
@@ -99,6 +103,7 @@ class Command(BaseCommand):
                 next_sweep = time.monotonic() + every
                 try:
                     self.report(reminders.sweep(stop=self.stopping.is_set))
+                    self.report_rights(renewals.run())
                 except Exception as exc:  # the database is away: try again at the next round
                     self.stderr.write(f"sweep failed ({type(exc).__name__}); next in {every} s")
             if queue and not self.stopping.is_set():
@@ -128,6 +133,15 @@ class Command(BaseCommand):
             "sent": sent,
             "failed": failed,
             "skipped": skipped,
+        }
+        self.stdout.write(line if always else f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {line}")
+
+    def report_rights(self, counts: Counter[str], always: bool = False) -> None:
+        if not (always or counts["tasks"] or counts["expired"] or self.verbosity > 1):
+            return
+        line = _("Rights: %(tasks)d renewal tasks made, %(expired)d rights expired.") % {
+            "tasks": counts["tasks"],
+            "expired": counts["expired"],
         }
         self.stdout.write(line if always else f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {line}")
 

@@ -1,0 +1,35 @@
+"""The renewal job in a process of its own, for ``bench renewals``: prints one JSON line
+with its duration, the peak resident memory of the process and what it did. Uses the
+settings and database the parent benchmark set up (its environment)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from maillage.rights import renewals
+
+    start = time.perf_counter()
+    counts = renewals.run()
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 3),
+                "peak_mb": round(peak, 1),
+                "tasks": counts["tasks"],
+                "expired": counts["expired"],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
