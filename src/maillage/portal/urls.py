@@ -4,6 +4,7 @@ from maillage.portal import (
     appointment_views,
     invite_views,
     project_views,
+    rights_views,
     sharing_views,
     views,
 )
@@ -26,6 +27,7 @@ urlpatterns = [
     path("projet/objectifs/<int:goal_pk>/", project_views.my_goal, name="project_goal"),
     path("projet/rencontre/", project_views.ask_meeting, name="project_meeting"),
     path("rendez-vous/", appointment_views.my_appointments, name="appointments"),
+    path("droits/", rights_views.my_rights, name="rights"),
     path("rendez-vous/rappels/", appointment_views.reminders, name="appointment_reminders"),
     path(
         "rendez-vous/<int:appointment_pk>/annuler/",

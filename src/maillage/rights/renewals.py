@@ -86,58 +86,92 @@ class _Assignees:
         return self.social[structure_id]
 
 
-def _renew(right: PersonRight, assignees: list[Member], today: datetime.date) -> bool:
-    """Make the renewal task of ``right`` for its current end, once."""
-    assert right.ends_on is not None
+def _end(right: PersonRight) -> datetime.date:
+    assert right.ends_on is not None  # only rights with an end are read
+    return right.ends_on
+
+
+def _task(right: PersonRight, today: datetime.date) -> Task:
+    ends_on = _end(right)
+    return Task(
+        structure_id=right.person.structure_id,
+        title=right.kind.display,
+        details=ends_on.strftime("%d/%m/%Y"),
+        kind=TaskKind.RENEWAL,
+        person_id=right.person_id,
+        due_on=max(today, ends_on - datetime.timedelta(days=15)),
+    )
+
+
+def _change(right: PersonRight, what: str, status: str) -> RightChange:
+    return RightChange(
+        right=right,
+        what=what,
+        status=status,
+        starts_on=right.starts_on,
+        ends_on=right.ends_on,
+        before={"status": right.status},
+    )
+
+
+def _renew_all(rights: list[PersonRight], assignees: _Assignees, today: datetime.date) -> int:
+    """The renewal tasks of a page of rights, in a few bulk queries (inside the caller's
+    transaction). The unique ``Renewal`` rows make it fail as a whole if another worker
+    made one of them meanwhile."""
+    tasks = Task.objects.bulk_create(_task(right, today) for right in rights)
+    Task.assignees.through.objects.bulk_create(
+        Task.assignees.through(task_id=task.pk, member_id=member.pk)
+        for task, right in zip(tasks, rights, strict=True)
+        for member in assignees.of(right)
+    )
+    Renewal.objects.bulk_create(
+        Renewal(right=right, for_end=_end(right), task=task)
+        for task, right in zip(tasks, rights, strict=True)
+    )
+    flipped = [right for right in rights if right.status != RightStatus.TO_RENEW]
+    PersonRight.objects.filter(pk__in=[r.pk for r in flipped]).update(
+        status=RightStatus.TO_RENEW, updated_at=timezone.now()
+    )
+    RightChange.objects.bulk_create(
+        _change(right, RightChange.What.TO_RENEW, RightStatus.TO_RENEW) for right in flipped
+    )
+    return len(rights)
+
+
+def _renew_page(rights: list[PersonRight], today: datetime.date) -> int:
+    assignees = _Assignees(rights)
     try:
-        with transaction.atomic():
-            task = Task.objects.create(
-                structure_id=right.person.structure_id,
-                title=right.kind.display,
-                details=right.ends_on.strftime("%d/%m/%Y"),
-                kind=TaskKind.RENEWAL,
-                person_id=right.person_id,
-                due_on=max(today, right.ends_on - datetime.timedelta(days=15)),
-            )
-            Task.assignees.through.objects.bulk_create(
-                Task.assignees.through(task_id=task.pk, member_id=member.pk) for member in assignees
-            )
-            # Unique for the right and its end: a second run fails here, and the task
-            # above goes with its transaction.
-            Renewal.objects.create(right=right, for_end=right.ends_on, task=task)
-            if right.status != RightStatus.TO_RENEW:
-                before = right.status
-                PersonRight.objects.filter(pk=right.pk).update(
-                    status=RightStatus.TO_RENEW, updated_at=timezone.now()
-                )
-                RightChange.objects.create(
-                    right=right,
-                    what=RightChange.What.TO_RENEW,
-                    status=RightStatus.TO_RENEW,
-                    starts_on=right.starts_on,
-                    ends_on=right.ends_on,
-                    before={"status": before},
-                )
-    except IntegrityError:  # made already (by an earlier run, or another worker now)
-        return False
-    return True
+        with transaction.atomic():  # one commit for the page
+            return _renew_all(rights, assignees, today)
+    except IntegrityError:
+        pass  # another worker made some of them: one by one, keeping what is left to do
+    made = 0
+    for right in rights:
+        try:
+            with transaction.atomic():
+                made += _renew_all([right], assignees, today)
+        except IntegrityError:
+            continue
+    return made
 
 
-def _lapse(right: PersonRight) -> bool:
+def _lapse_page(rights: list[PersonRight]) -> int:
     with transaction.atomic():
-        changed = PersonRight.objects.filter(
-            pk=right.pk, status__in=HELD, ends_on=right.ends_on
-        ).update(status=RightStatus.EXPIRED, updated_at=timezone.now())
-        if changed:
-            RightChange.objects.create(
-                right=right,
-                what=RightChange.What.LAPSED,
-                status=RightStatus.EXPIRED,
-                starts_on=right.starts_on,
-                ends_on=right.ends_on,
-                before={"status": right.status},
-            )
-    return bool(changed)
+        still = list(
+            PersonRight.objects.select_for_update()
+            .filter(pk__in=[r.pk for r in rights], status__in=HELD)
+            .only("pk", "status", "starts_on", "ends_on")
+        )
+        read = {r.pk: r.ends_on for r in rights}
+        # Still held, and still ending when it was read (not renewed meanwhile).
+        lapsed = [r for r in still if r.ends_on == read[r.pk]]
+        PersonRight.objects.filter(pk__in=[r.pk for r in lapsed]).update(
+            status=RightStatus.EXPIRED, updated_at=timezone.now()
+        )
+        RightChange.objects.bulk_create(
+            _change(right, RightChange.What.LAPSED, RightStatus.EXPIRED) for right in lapsed
+        )
+    return len(lapsed)
 
 
 def run(today: datetime.date | None = None) -> Counter[str]:
@@ -151,12 +185,11 @@ def run(today: datetime.date | None = None) -> Counter[str]:
     )
     lapsed = held.filter(ends_on__lt=today)
     for page in _pages(lapsed):
-        counts["expired"] += sum(_lapse(right) for right in page)
+        counts["expired"] += _lapse_page(page)
     made = Renewal.objects.filter(right=OuterRef("pk"), for_end=OuterRef("ends_on"))
     due = held.filter(ends_on__gte=today, ends_on__lte=horizon).filter(~Exists(made))
     for page in _pages(due):
-        assignees = _Assignees(page)
-        counts["tasks"] += sum(_renew(right, assignees.of(right), today) for right in page)
+        counts["tasks"] += _renew_page(page, today)
     if counts["tasks"] or counts["expired"]:
         logger.info(
             "rights: %d renewal tasks made, %d rights expired", counts["tasks"], counts["expired"]
