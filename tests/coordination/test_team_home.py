@@ -106,6 +106,8 @@ def test_the_query_count_does_not_grow_with_the_data(coordinator, doctor, person
         assert client.get("/").status_code == 200
     assert len(small.captured_queries) > 10
     assert len(large.captured_queries) == len(small.captured_queries)
-    # Who the member may read is worked out once for the whole page, not once per list.
+    # Who the member may read is worked out once per section the page shows (the
+    # coordination lists, the rights ending soon of the social section), not once per list.
     choices = [q for q in small.captured_queries if '"record_sharingchoice"' in q["sql"]]
-    assert len(choices) == 1
+    assert len(choices) == 2
+    assert {"'coordination'" in q["sql"] or "'social'" in q["sql"] for q in choices} == {True}
