@@ -24,7 +24,7 @@ from maillage.rights.models import (
     RightKind,
     RightsEstimate,
 )
-from maillage.rights.queries import ESTIMATED_AS
+from maillage.rights.queries import CLAIMED, ESTIMATED_AS, likely_not_claimed
 
 SMALL_COUNT = 5
 
@@ -137,15 +137,12 @@ def _non_take_up(
     rows = list(estimates.iterator(chunk_size=2000))
     for person_ids in _chunks([p for p, _l in rows], 2000):
         for person_id, code in PersonRight.objects.filter(
-            person_id__in=person_ids, status__in=["open", "to_renew", "in_progress"]
+            person_id__in=person_ids, status__in=CLAIMED
         ).values_list("person_id", "kind__code"):
             held.setdefault(person_id, set()).add(code)
     for person_id, lines in rows:
         persons += 1
-        mine = held.get(person_id, set())
-        for line in lines:
-            if line.get("likely") and not mine & set(ESTIMATED_AS.get(line["code"], ())):
-                counts[line["code"]] += 1
+        counts.update(likely_not_claimed(lines, held.get(person_id, set())))
     order = list(ESTIMATED_AS)
     return (
         [(code, masked(counts[code])) for code in order if code in counts],

@@ -33,8 +33,6 @@ from importlib.metadata import version
 from typing import Any
 
 __all__ = [
-    "ASSUMED",
-    "MISSING",
     "Household",
     "Line",
     "Member",
@@ -84,21 +82,6 @@ HOUSING: dict[str, str] = {
     "homeless": "sans_domicile",
 }
 TENANTS = frozenset({"tenant", "furnished_tenant", "social_tenant"})
-
-# Codes of what was missing or assumed (the page says them in words).
-MISSING = (
-    "birth_date",
-    "rent",
-    "commune",
-    "stay",
-    "housing",
-)
-ASSUMED = (
-    "child_age",
-    "no_resources",
-    "no_disability",
-    "commune_for_housing",
-)
 
 CHILD_AGE_ASSUMED = 10
 ADULT_AGE_ASSUMED = 30

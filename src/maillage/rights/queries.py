@@ -5,6 +5,7 @@ with ``section_readable``."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -110,16 +111,26 @@ def latest_estimate(person: Person) -> RightsEstimate | None:
     return RightsEstimate.objects.filter(person=person).select_related("created_by__user").first()
 
 
+# A right counts as claimed while held or asked for.
+CLAIMED = frozenset({*HELD, "in_progress"})
+
+
+def likely_not_claimed(lines: list[dict[str, Any]], claimed: set[str]) -> list[str]:
+    """Codes of an estimate's lines that are likely and whose rights (``ESTIMATED_AS``)
+    are none of the kinds in ``claimed`` (codes of the catalogue)."""
+    return [
+        line["code"]
+        for line in lines
+        if line.get("likely") and not claimed & set(ESTIMATED_AS.get(line["code"], ()))
+    ]
+
+
 def potential_non_take_up(person: Person, estimate: RightsEstimate) -> list[str]:
     """The rights the estimate finds likely that the person neither holds nor has asked
     for (no right of that kind open, to renew or in progress): codes of the estimate."""
-    held = set(
-        PersonRight.objects.filter(person=person, status__in=[*HELD, "in_progress"]).values_list(
+    claimed = set(
+        PersonRight.objects.filter(person=person, status__in=CLAIMED).values_list(
             "kind__code", flat=True
         )
     )
-    return [
-        line["code"]
-        for line in estimate.lines
-        if line["likely"] and not held & set(ESTIMATED_AS.get(line["code"], ()))
-    ]
+    return likely_not_claimed(estimate.lines, claimed)
