@@ -543,7 +543,7 @@ def _require_write(access: RecordAccess, section: str, field: str) -> None:
         )
 
 
-def _observation(index: int, item: ObservationIn) -> actions.ObservationInput:
+def observation_input(index: int, item: ObservationIn) -> actions.ObservationInput:
     field = f"observations.{index}"
     try:
         value = obs.parse_value(str(item.value))
@@ -560,7 +560,7 @@ def _team(access: RecordAccess) -> Any:
     return Member.objects.active().filter(structure_id=access.member.structure_id)
 
 
-def _encounter_input(access: RecordAccess, data: EncounterIn) -> actions.EncounterInput:
+def encounter_input(access: RecordAccess, data: EncounterIn) -> actions.EncounterInput:
     _require_write(access, data.section, "section")
     note_section = data.note_section or data.section
     if data.note:
@@ -611,7 +611,7 @@ def _encounter_input(access: RecordAccess, data: EncounterIn) -> actions.Encount
         )
     if interpreted and not language:
         raise Invalid("interpreting_language", _("Choose the language interpreted."))
-    observations = [_observation(i, item) for i, item in enumerate(data.observations)]
+    observations = [observation_input(i, item) for i, item in enumerate(data.observations)]
     return actions.EncounterInput(
         kind=data.kind,
         section=data.section,
@@ -664,7 +664,7 @@ def create_entry(
             concerns_third_party=payload.concerns_third_party,
         )
     else:
-        entry = actions.do_record_encounter(access, _encounter_input(access, payload))
+        entry = actions.do_record_encounter(access, encounter_input(access, payload))
     row = (
         queries.timeline(queries.entries_for_member(access)).filter(pk=entry.pk).first()
         if entry.parent_id is None

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "maillage.coordination",
     "maillage.agenda",
     "maillage.rights",
+    "maillage.fhir",
     "ninja",  # the API documentation page, served from its own static files (no CDN)
     "django_tasks",  # background work: reminders (maillage worker)
     "django_tasks_db",  # its database backend: the queue the worker runs

@@ -26,6 +26,7 @@ urlpatterns = [
     path("compte/jetons/", token_views.token_list, name="tokens"),
     path("compte/jetons/<int:pk>/revoquer/", token_views.token_revoke, name="token_revoke"),
     path("api/", api.urls),
+    path("fhir/R4/", include("maillage.fhir.urls")),
     path("personnes/<int:pk>/espace/inviter/", portal_invite_views.invite, name="portal_invite"),
     path("personnes/", include("maillage.people.urls")),
     path("personnes/", include("maillage.record.urls")),

@@ -270,3 +270,20 @@ def test_an_appointment_lasts_at_most_twelve_hours(book, doctor, person, recepti
     # The longest one is seen by a week that begins just before it ends.
     week = queries.member_agenda(doctor, (at(1, 19, 59), at(8, 0)))
     assert week == [appointment]
+
+
+def test_the_booking_form_offers_the_interpreting_services_of_its_own_directory(
+    reception, centre, other_centre
+):
+    from maillage.agenda.forms import BookingForm
+    from maillage.territory import actions as territory
+    from maillage.territory import datainclusion as di
+    from maillage.territory.models import Service
+    from tests.territory.data import as_json
+
+    for owner in (centre, other_centre):
+        territory.do_import_directory(owner, di.parse([("d.json", as_json())]))
+    Service.objects.filter(di_id="essai--psy").update(interpreting=True)
+    form = BookingForm(member=reception, rooms=[], registered=True)
+    offered = form.fields["interpreter_service"].queryset
+    assert {s.owner_id for s in offered} == {centre.pk}

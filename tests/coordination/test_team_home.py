@@ -46,7 +46,7 @@ def fill(coordinator, doctor, person, n=1):
         referral_actions.do_advance_referral(access, referral, "sent")
         Meeting.objects.create(
             structure=coordinator.structure, kind="team", title=f"Réunion d'équipe {i}",
-            starts_at=timezone.now().replace(hour=12, minute=0), created_by=coordinator,
+            starts_at=timezone.localtime().replace(hour=12, minute=0), created_by=coordinator,
         )  # fmt: skip
     Referral.objects.update(last_news_at=timezone.now() - datetime.timedelta(days=30))
     project = project_actions.do_open_project(

@@ -17,7 +17,14 @@ from maillage.record import actions as record_actions
 
 # Views anyone may open: signing in, accepting an invitation, the language switch, and
 # the person's own space (which shows only their own record: tested in tests/portal).
-PUBLIC_PREFIXES = ("accounts/", "i18n/", "invitation/", "api/docs", "api/openapi")
+PUBLIC_PREFIXES = (
+    "accounts/",
+    "i18n/",
+    "invitation/",
+    "api/docs",
+    "api/openapi",
+    "fhir/R4/metadata",
+)
 OWN_SPACE_PREFIXES = ("mon-espace/",)
 REFUSED = {302, 401, 403, 404, 405}
 
@@ -78,6 +85,9 @@ def objects(reception, doctor, person, make_person):
         "feed_pk": 1,
         "fmt": "json",
         "prefix": "no-such-prefix",
+        # The FHIR interface (its own generated tests cover every resource type).
+        "resource_type": "Condition",
+        "resource_id": note.pk,
         "id": person.pk,
         "person_id": person.pk,
         "person_pk": person.pk,

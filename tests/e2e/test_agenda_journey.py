@@ -16,6 +16,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -35,6 +36,16 @@ pytestmark = pytest.mark.e2e
 REASON = "Douleurs lombaires et dossier de complémentaire santé"
 NOTE = "Vue avec l'assistante sociale et l'interprète : demande de CSS déposée ensemble."
 HOURS = [(datetime.time(9), datetime.time(12, 30)), (datetime.time(14), datetime.time(18))]
+
+
+@pytest.fixture(autouse=True)
+def ten_in_the_morning():
+    """The clock reads 10:00 (Paris) today, then runs on: the day's appointments are
+    booked around "now", so the journey must not depend on the hour the tests run (just
+    after midnight there is no room for an appointment that began 45 minutes ago)."""
+    ten = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    with time_machine.travel(ten, tick=True):
+        yield
 
 
 def sign_in(page, username: str) -> None:
@@ -170,10 +181,9 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
     # 4. Today. Mme A also has an appointment today, booked earlier (through the actions)
     # like the one above; the appointment of next week stays as booked. Before it, M. B's
     # appointment with the GP began 45 minutes ago and he is not there. Both may fall
-    # outside the working hours, depending on when the test runs: the members agreed.
+    # outside the working hours (on a weekend): the members agreed.
     now = timezone.localtime().replace(second=0, microsecond=0)
-    midnight = now.replace(hour=0, minute=0)
-    b_start = max(now - datetime.timedelta(minutes=45), midnight)
+    b_start = now - datetime.timedelta(minutes=45)
     b_booking = actions.Booking(
         kind="consultation",
         members=[gp],
@@ -306,8 +316,8 @@ def test_a_co_consultation_booked_held_written_and_a_no_show_followed(page, a11y
 def test_an_appointment_booked_by_name_is_attached_to_a_record_at_arrival(page, a11y, desk):
     # 1. Set-up, through the ORM and the actions: a social worker and her working hours,
     # one registered person whose name is not the booked one, and a social interview
-    # booked today by name and phone only. It may fall outside the working hours,
-    # depending on when the test runs: the member agreed.
+    # booked today by name and phone only. It may fall outside the working hours (on a
+    # weekend): the member agreed.
     centre = desk.structure
     social = make_member(centre, "social-e2e", Role.SOCIAL_WORKER, "assistant_social")
     WorkingHours.objects.bulk_create(
@@ -318,13 +328,12 @@ def test_an_appointment_booked_by_name_is_attached_to_a_record_at_arrival(page, 
     )
     register(desk, "DUPONT", "Marc", "M", 1958, languages=["fr"])
     now = timezone.localtime().replace(second=0, microsecond=0)
-    midnight = now.replace(hour=0, minute=0)
     by_name = actions.do_book_appointment(
         desk,
         actions.Booking(
             kind="social_interview",
             members=[social],
-            starts_at=max(now - datetime.timedelta(minutes=1), midnight),
+            starts_at=now - datetime.timedelta(minutes=1),
             duration=datetime.timedelta(minutes=30),
             person=None,
             unregistered_name="Samira KHELIFI",

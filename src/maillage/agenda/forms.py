@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from maillage.agenda.actions import Booking
 from maillage.agenda.models import (
     AbsenceKind,
     AppointmentKind,
@@ -22,8 +23,10 @@ from maillage.coordination.forms.meetings import check_year
 from maillage.core.models import Member
 from maillage.core.roles import Role
 from maillage.people.choices import LANGUAGES
+from maillage.people.models import Person
 from maillage.record.forms import DateInput, MemberChoiceField, TimeInput
 from maillage.territory.models import Service
+from maillage.territory.queries import services_of
 
 DURATIONS = [(m, _("%(n)s minutes") % {"n": m}) for m in (15, 20, 30, 45, 60, 90, 120)]
 ANY_ROOM = "any"
@@ -147,9 +150,8 @@ class BookingForm(_Who):
             self.member.structure_id
         ).filter(role=Role.INTERPRETER)
         self.fields["interpreter"].label_from_instance = lambda m: m.display_name  # type: ignore[attr-defined]
-        self.fields["interpreter_service"].queryset = Service.objects.filter(  # type: ignore[attr-defined]
-            interpreting=True
-        ).order_by("nom")
+        services = services_of(self.member.structure).filter(interpreting=True)
+        self.fields["interpreter_service"].queryset = services.order_by("nom")  # type: ignore[attr-defined]
         self.fields["room"].choices = [c for c in self.fields["room"].choices if c[0] != ANY_ROOM]  # type: ignore[attr-defined]
         if registered:
             del self.fields["unregistered_name"], self.fields["unregistered_phone"]
@@ -173,6 +175,28 @@ class BookingForm(_Who):
         if check_year(self, "date", data.get("date")) and data.get("date") and data.get("time"):
             data["starts_at"] = _aware(data["date"], data["time"])
         return data
+
+    def booking(self, person: Person | None) -> Booking:
+        """What the valid form books, for ``person`` (None: booked by name)."""
+        data = self.cleaned_data
+        return Booking(
+            kind=data["kind"],
+            members=list(data["members"]),
+            starts_at=data["starts_at"],
+            duration=datetime.timedelta(minutes=data["duration"]),
+            person=person,
+            unregistered_name=data.get("unregistered_name", ""),
+            unregistered_phone=data.get("unregistered_phone", ""),
+            room=self.chosen_room(),
+            place=data["place"],
+            reason=data["reason"],
+            reception_notes=data["reception_notes"],
+            interpreting=data["interpreting"],
+            language=data["language"],
+            interpreter=data["interpreter"],
+            interpreter_service=data["interpreter_service"],
+            outside_hours_ok=data["outside_hours_ok"],
+        )
 
 
 class MoveForm(forms.Form):

@@ -454,25 +454,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
     )
     conflicts: list[str] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        booking = actions.Booking(
-            kind=data["kind"],
-            members=list(data["members"]),
-            starts_at=data["starts_at"],
-            duration=datetime.timedelta(minutes=data["duration"]),
-            person=person,
-            unregistered_name=data.get("unregistered_name", ""),
-            unregistered_phone=data.get("unregistered_phone", ""),
-            room=form.chosen_room(),
-            place=data["place"],
-            reason=data["reason"],
-            reception_notes=data["reception_notes"],
-            interpreting=data["interpreting"],
-            language=data["language"],
-            interpreter=data["interpreter"],
-            interpreter_service=data["interpreter_service"],
-            outside_hours_ok=data["outside_hours_ok"],
-        )
+        booking = form.booking(person)
         try:
             appointment = actions.do_book_appointment(member, booking)
         except actions.Conflict as exc:

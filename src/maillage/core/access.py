@@ -191,6 +191,22 @@ def persons_for_member(member: Member | None) -> QuerySet[Person]:
     return Person.objects.filter(structure_id=member.structure_id, merged_into__isnull=True)
 
 
+def persons_readable_by(member: Member | None) -> QuerySet[Person]:
+    """Persons the member may reach at all: the team's persons, or for an external partner,
+    the persons who granted them a section of their record (and nobody else)."""
+    from maillage.people.models import Person
+    from maillage.record.models import SharingChoice
+
+    if member is None or not _active(member) or member.role != Role.PARTNER:
+        return persons_for_member(member)
+    granted = SharingChoice.objects.current().filter(kind="grant", member=member)
+    return Person.objects.filter(
+        structure_id=member.structure_id,
+        merged_into__isnull=True,
+        pk__in=granted.values("person_id"),
+    )
+
+
 # Above this many persons concerned by a member's choices, lists filter with a subquery
 # rather than with the persons' ids.
 INLINE_CHOICES = 500
@@ -502,26 +518,11 @@ def get_record_for_member(member: Member | None, pk: Any) -> tuple[Person, Recor
 
 def _partner_person(member: Member | None, pk: Any) -> Person:
     """A partner reaches a person only through a section the person granted them."""
-    from maillage.people.models import Person
-
-    if member is None or not _active(member):
-        raise Http404
     try:
         person_pk = int(pk)
     except (ValueError, TypeError):
         raise Http404 from None
-    person = (
-        Person.objects.select_related("structure")
-        .filter(
-            pk=person_pk,
-            structure_id=member.structure_id,
-            merged_into__isnull=True,
-            sharing_choices__kind="grant",
-            sharing_choices__member=member,
-            sharing_choices__withdrawn_at__isnull=True,
-        )
-        .first()
-    )
+    person = persons_readable_by(member).select_related("structure").filter(pk=person_pk).first()
     if person is None:
         raise Http404
     return person

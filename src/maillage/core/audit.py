@@ -115,3 +115,31 @@ def log_list_reads(
             for person in sorted(persons, key=lambda p: p.pk)
         ]
     )
+
+
+def log_person_reads(
+    *,
+    reads: Iterable[tuple[int, str]],
+    member: Member | None = None,
+    user: Any = None,
+    action: str = AccessEvent.Action.READ,
+    reason: str = "",
+) -> int:
+    """A program read (or exported) parts of several persons' records: one event per
+    (person id, section) pair, written in batched inserts. Returns how many were written."""
+    if user is None and member is not None:
+        user = member.user
+    events = [
+        AccessEvent(
+            action=action,
+            actor_user=user if user is not None and getattr(user, "pk", None) else None,
+            actor_member=member,
+            structure_id=member.structure_id if member is not None else None,
+            person_id=person_id,
+            section=section,
+            reason=reason,
+        )
+        for person_id, section in sorted(set(reads))
+    ]
+    AccessEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

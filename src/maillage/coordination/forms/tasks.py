@@ -71,6 +71,10 @@ class TaskForm(forms.Form):
             raise forms.ValidationError(_("The date cannot be in the past."))
         return due
 
+    def task(self) -> dict[str, Any]:
+        """The valid form's values, as ``do_create_task`` takes them."""
+        return {k: self.cleaned_data[k] for k in ("title", "details", "due_on", "assignees")}
+
 
 class DoneForm(forms.Form):
     note = forms.CharField(

@@ -136,17 +136,9 @@ def task_add(request: HttpRequest) -> HttpResponse:
     access, referral, project = _links(request, member)
     form = TaskForm(request.POST or None, author=member)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             task = actions.do_create_task(
-                member,
-                title=data["title"],
-                details=data["details"],
-                due_on=data["due_on"],
-                assignees=data["assignees"],
-                access=access,
-                referral=referral,
-                project=project,
+                member, **form.task(), access=access, referral=referral, project=project
             )
         except PermissionDenied:
             form.add_error(None, _("You may not write in this person's coordination part."))

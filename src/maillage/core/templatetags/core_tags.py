@@ -11,6 +11,7 @@ register = template.Library()
 # an emergency, a correction, a merge).
 EVENT_REASONS = {
     "record": _("the record"),
+    "fhir": _("through the FHIR interface (a program)"),
     "document": _("a document"),
     "care_team": _("joined the care team"),
     "referent": _("new referent"),

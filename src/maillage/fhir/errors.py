@@ -1,0 +1,46 @@
+"""Errors of the FHIR interface: an ``OperationOutcome`` with a precise diagnostic in the
+caller's language, and a 4xx status — never a 500 for bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One issue of an OperationOutcome (``code`` from the FHIR issue-type value set)."""
+
+    code: str
+    diagnostics: str
+    expression: str = ""
+    severity: str = "error"
+
+    def as_fhir(self) -> dict[str, Any]:
+        issue: dict[str, Any] = {
+            "severity": self.severity,
+            "code": self.code,
+            "diagnostics": self.diagnostics,
+        }
+        if self.expression:
+            issue["expression"] = [self.expression]
+        return issue
+
+
+class FhirError(Exception):
+    """A refusal answered as an OperationOutcome with ``status``."""
+
+    def __init__(self, status: int, issues: Iterable[Issue]) -> None:
+        self.status = status
+        self.issues = list(issues)
+        super().__init__(status, "; ".join(i.diagnostics for i in self.issues))
+
+
+def fail(status: int, code: str, diagnostics: str, expression: str = "") -> FhirError:
+    """The error for one issue: ``raise fail(400, "value", _("…"), "Patient.gender")``."""
+    return FhirError(status, [Issue(code, diagnostics, expression)])
+
+
+def outcome(issues: Iterable[Issue]) -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome", "issue": [i.as_fhir() for i in issues]}

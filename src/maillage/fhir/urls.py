@@ -1,0 +1,13 @@
+from django.urls import path
+
+from maillage.fhir import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path("<str:resource_type>", views.type_endpoint, name="type"),
+    path("Patient/<str:resource_id>/$everything", views.everything_endpoint, name="everything"),
+    path("<str:resource_type>/_search", views.search_endpoint, name="search"),
+    path("<str:resource_type>/<str:resource_id>", views.instance_endpoint, name="instance"),
+]
