@@ -6,12 +6,17 @@ the journeys do not depend on the wording of the catalogue.
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
+
 import pytest
 from django.utils import timezone, translation
+from fhir.resources.R4B import get_fhir_model_class
 from playwright.sync_api import expect
 
 from maillage.core.access import record_access
-from maillage.core.models import Member, Structure, User
+from maillage.core.models import AccessEvent, Member, Structure, User
 from maillage.core.roles import Role, Section, StructureKind
 from maillage.people.models import Person
 from maillage.record import actions
@@ -48,6 +53,23 @@ def with_account(person: Person, username: str) -> User:
     person.user = user
     person.save(update_fields=["user"])
     return user
+
+
+def marie_seen_by_a_gp(desk: Member) -> tuple[Member, Person]:
+    """Marie, with an account for her space, and the GP's consultation in her record."""
+    gp = member_of(desk.structure, "docteur-e2e", Role.GP, "medecin_generaliste")
+    person = register(desk, "DUPONT", "Marie", "F", "12/03/1985")
+    with_account(person, "marie")
+    actions.do_record_encounter(
+        record_access(gp, person),
+        actions.EncounterInput(
+            kind=EncounterKind.CONSULTATION,
+            section=Section.CLINICAL,
+            occurred_at=timezone.now(),
+            note="Follow-up of asthma.",
+        ),
+    )
+    return gp, person
 
 
 def entries(page):
@@ -225,18 +247,7 @@ def test_break_glass_outside_the_care_team_tells_the_referent(page, a11y):
 
 
 def test_person_sees_the_gp_read_in_their_access_log(page, a11y, desk):
-    gp = member_of(desk.structure, "docteur-e2e", Role.GP, "medecin_generaliste")
-    person = register(desk, "DUPONT", "Marie", "F", "12/03/1985")
-    with_account(person, "marie")
-    actions.do_record_encounter(
-        record_access(gp, person),
-        actions.EncounterInput(
-            kind=EncounterKind.CONSULTATION,
-            section=Section.CLINICAL,
-            occurred_at=timezone.now(),
-            note="Follow-up of asthma.",
-        ),
-    )
+    gp, person = marie_seen_by_a_gp(desk)
 
     # The GP reads the record: the clinical part is logged.
     sign_in(page, gp)
@@ -289,3 +300,35 @@ def test_gp_finds_an_icpc2_code_by_a_word_of_its_title(page, a11y, desk):
     encounter = Entry.objects.get(person=person, kind="encounter")
     assert encounter.encounter.reason_codes == ["A03", "R05"]
     expect(entry_article(page, encounter)).to_contain_text("R05 Cough (test)")
+
+
+def test_person_downloads_their_data(page, a11y, desk):
+    _gp, person = marie_seen_by_a_gp(desk)
+
+    # From her space, the page that explains both downloads.
+    sign_in(page, "marie")
+    page.wait_for_url("**/mon-espace/")
+    page.locator("main a[href='/mon-espace/mes-donnees/']").click()
+    page.wait_for_url("**/mon-espace/mes-donnees/")
+    a11y.check(page, "download my data")
+
+    # The readable summary, then the FHIR file.
+    with page.expect_download() as summary:
+        page.locator("main a[href='/mon-espace/mes-donnees/resume/']").click()
+    assert summary.value.suggested_filename.endswith(".pdf")
+    assert Path(summary.value.path()).read_bytes().startswith(b"%PDF")
+    with page.expect_download() as fhir_file:
+        page.locator("main a[href='/mon-espace/mes-donnees/fhir/']").click()
+    bundle = json.loads(Path(fhir_file.value.path()).read_text(encoding="utf-8"))
+    get_fhir_model_class("Bundle").model_validate(bundle)
+    kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+    assert kinds[0] == "Patient" and "Encounter" in kinds
+    notes = [
+        base64.b64decode(c["attachment"]["data"]).decode()
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DocumentReference"
+        for c in e["resource"]["content"]
+        if "data" in c["attachment"]
+    ]
+    assert "Follow-up of asthma." in notes
+    assert AccessEvent.objects.filter(person=person, reason="download", action="export").exists()

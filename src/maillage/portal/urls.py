@@ -2,6 +2,7 @@ from django.urls import path
 
 from maillage.portal import (
     appointment_views,
+    data_views,
     invite_views,
     project_views,
     rights_views,
@@ -28,6 +29,9 @@ urlpatterns = [
     path("projet/rencontre/", project_views.ask_meeting, name="project_meeting"),
     path("rendez-vous/", appointment_views.my_appointments, name="appointments"),
     path("droits/", rights_views.my_rights, name="rights"),
+    path("mes-donnees/", data_views.my_data, name="my_data"),
+    path("mes-donnees/fhir/", data_views.my_data_fhir, name="my_data_fhir"),
+    path("mes-donnees/resume/", data_views.my_data_pdf, name="my_data_pdf"),
     path("rendez-vous/rappels/", appointment_views.reminders, name="appointment_reminders"),
     path(
         "rendez-vous/<int:appointment_pk>/annuler/",

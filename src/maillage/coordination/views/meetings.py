@@ -9,13 +9,10 @@ logged only through the record's access policy."""
 from __future__ import annotations
 
 import datetime
-import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
-from xml.sax.saxutils import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,6 +54,7 @@ from maillage.coordination.queries import meetings as queries
 from maillage.core.access import can, persons_with_section, record_access
 from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, Member
+from maillage.core.pdf import build_pdf, pdf_text
 from maillage.core.roles import Section
 from maillage.people.models import Person
 from maillage.people.queries import search_persons
@@ -711,24 +709,13 @@ def meeting_minutes(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     )
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _pdf_text(value: object) -> str:
-    """Text for a reportlab paragraph: no control characters, markup escaped, line
-    breaks kept."""
-    text = CONTROL.sub("", str(value))
-    return escape(text).replace("\n", "<br/>")
-
-
 def minutes_pdf(meeting: Meeting, rows: list[MinutesItem], attendees: list[Attendee]) -> bytes:
     """The minutes as a PDF, with reportlab's standard Helvetica (WinAnsi: French accents,
     œ, ’ and « » are drawn)."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     body, h1, h2, h3 = styles["BodyText"], styles["Title"], styles["Heading2"], styles["Heading3"]
@@ -740,21 +727,21 @@ def minutes_pdf(meeting: Meeting, rows: list[MinutesItem], attendees: list[Atten
         (_("Status:"), meeting.get_status_display()),
     ]
     story: list[Any] = [
-        Paragraph(_pdf_text(_("Minutes")) + " — " + _pdf_text(meeting.title), h1),
-        *(Paragraph(f"<b>{_pdf_text(k)}</b> {_pdf_text(v)}", body) for k, v in facts),
+        Paragraph(pdf_text(_("Minutes")) + " — " + pdf_text(meeting.title), h1),
+        *(Paragraph(f"<b>{pdf_text(k)}</b> {pdf_text(v)}", body) for k, v in facts),
     ]
-    story += [Spacer(1, 0.3 * cm), Paragraph(_pdf_text(_("Attendees")), h2)]
+    story += [Spacer(1, 0.3 * cm), Paragraph(pdf_text(_("Attendees")), h2)]
     if attendees:
         table = [
             [
-                Paragraph(_pdf_text(t), body)
+                Paragraph(pdf_text(t), body)
                 for t in (_("Name"), _("Who"), _("Invited"), _("Present"))
             ]
         ]
         for a in attendees:
             table.append(
                 [
-                    Paragraph(_pdf_text(t), body)
+                    Paragraph(pdf_text(t), body)
                     for t in (
                         meeting_forms.attendee_name(a),
                         attendee_kind_word(a),
@@ -775,44 +762,33 @@ def minutes_pdf(meeting: Meeting, rows: list[MinutesItem], attendees: list[Atten
         )
         story.append(grid)
     else:
-        story.append(Paragraph(_pdf_text(_("Nobody is invited.")), body))
+        story.append(Paragraph(pdf_text(_("Nobody is invited.")), body))
     if meeting.notes:
         story += [
-            Paragraph(_pdf_text(_("General notes")), h2),
-            Paragraph(_pdf_text(meeting.notes), body),
+            Paragraph(pdf_text(_("General notes")), h2),
+            Paragraph(pdf_text(meeting.notes), body),
         ]
-    story.append(Paragraph(_pdf_text(_("Agenda")), h2))
+    story.append(Paragraph(pdf_text(_("Agenda")), h2))
     if not rows:
-        story.append(Paragraph(_pdf_text(_("The agenda is empty.")), body))
+        story.append(Paragraph(pdf_text(_("The agenda is empty.")), body))
     for number, row in enumerate(rows, start=1):
         item = row.item
         subject = item.person if item.person is not None else item.theme
-        story.append(Paragraph(f"{number}. {_pdf_text(subject)}", h3))
+        story.append(Paragraph(f"{number}. {pdf_text(subject)}", h3))
         if not row.readable:
             story.append(
-                Paragraph(_pdf_text(_("You do not have access to this situation's notes.")), body)
+                Paragraph(pdf_text(_("You do not have access to this situation's notes.")), body)
             )
             continue
         story.append(
-            Paragraph(_pdf_text(item.notes) if item.notes else _pdf_text(_("No notes.")), body)
+            Paragraph(pdf_text(item.notes) if item.notes else pdf_text(_("No notes.")), body)
         )
         decisions = [_decision_line(t) for t in item.tasks.all()]
         decisions += [_action_line(a) for a in item.actions.all()]
         if decisions:
-            story.append(Paragraph(f"<b>{_pdf_text(_('Decisions'))}</b>", body))
-            story += [Paragraph("• " + _pdf_text(line), body) for line in decisions]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=CONTROL.sub("", meeting.title),
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=2 * cm,
-        bottomMargin=2 * cm,
-    )
-    doc.build(story)
-    return buffer.getvalue()
+            story.append(Paragraph(f"<b>{pdf_text(_('Decisions'))}</b>", body))
+            story += [Paragraph("• " + pdf_text(line), body) for line in decisions]
+    return build_pdf(story, meeting.title)
 
 
 def _due(date: datetime.date | None) -> str:

@@ -12,6 +12,7 @@ register = template.Library()
 EVENT_REASONS = {
     "record": _("the record"),
     "fhir": _("through the FHIR interface (a program)"),
+    "download": _("the person downloaded their data"),
     "document": _("a document"),
     "care_team": _("joined the care team"),
     "referent": _("new referent"),
