@@ -269,6 +269,8 @@ REFERRAL_OVERDUE_DAYS = envint("MAILLAGE_REFERRAL_OVERDUE_DAYS", 14, minimum=1)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Appointment reminders leave this many hours before the appointment.
 REMINDER_HOURS = envint("MAILLAGE_REMINDER_HOURS", 24, minimum=1)
+# Days the files of a bulk FHIR export stay on disk before the worker removes them.
+FHIR_EXPORT_DAYS = envint("MAILLAGE_FHIR_EXPORT_DAYS", 7, minimum=1)
 # A right's renewal becomes a follow-up task this many days before it ends.
 RIGHTS_RENEWAL_DAYS = envint("MAILLAGE_RIGHTS_RENEWAL_DAYS", 60, minimum=1)
 

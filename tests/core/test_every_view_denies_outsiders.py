@@ -87,10 +87,12 @@ def objects(reception, doctor, person, make_person):
         "prefix": "no-such-prefix",
         # The FHIR interface (its own generated tests cover every resource type).
         "resource_type": "Condition",
-        "resource_id": note.pk,
+        "resource_id": other.pk,  # Patient/{id}/$everything: someone else's
         "id": person.pk,
         "person_id": person.pk,
         "person_pk": person.pk,
+        "job_id": "00000000-0000-0000-0000-000000000000",
+        "file_name": "Patient.ndjson",
     }
 
 
@@ -104,7 +106,8 @@ def fill(route: str, values: dict[str, object]) -> str:
         return str(values[name])
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
-    return "/" + path.replace("^", "").replace("$", "")
+    # Regular-expression routes are anchored; a "$" inside a path is FHIR's ($export).
+    return "/" + path.removeprefix("^").removesuffix("$")
 
 
 def routes_to_check():

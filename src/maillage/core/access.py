@@ -106,7 +106,8 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return role in TEAM_ROLES
     if verb == "review_duplicates":
         return section_right(role, S.ADMINISTRATIVE) == RW
-    if verb == "manage_members":
+    if verb in {"manage_members", "bulk_export"}:
+        # A bulk export (FHIR $export) is the structure's decision: its administrator's.
         return role == Role.ADMIN
     if verb in {"view_directory", "edit_directory", "view_territory", "search_codes"}:
         # The territory's resources are the whole team's working knowledge.

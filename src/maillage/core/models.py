@@ -251,6 +251,7 @@ class ApiToken(models.Model):
     class Scope(models.TextChoices):
         READ = "read", _("Read the record")
         WRITE = "write", _("Write in the record")
+        EXPORT = "export", _("Bulk export of what you read (FHIR, administrators)")
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from maillage.core import tokens
-from maillage.core.models import ApiToken
+from maillage.core.models import ApiToken, Member
 from maillage.people.views import current_member
 
 EXPIRY_CHOICES = [
@@ -46,6 +47,13 @@ class TokenForm(forms.Form):
         label=gettext_lazy("Expires"), choices=EXPIRY_CHOICES, initial="90", required=False
     )
 
+    def __init__(self, *args: Any, member: Member, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = tokens.scopes_for(member)
+        self.fields["scopes"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in ApiToken.Scope.choices if value in allowed
+        ]
+
     def expires_at(self) -> datetime.datetime | None:
         days = self.cleaned_data.get("expires_in") or ""
         return timezone.now() + datetime.timedelta(days=int(days)) if days else None
@@ -55,7 +63,7 @@ class TokenForm(forms.Form):
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
     member = current_member(request)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, member=member)
     created = ""
     if request.method == "POST" and form.is_valid():
         _token, created = tokens.do_create_token(
@@ -64,7 +72,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             scopes=form.cleaned_data["scopes"],
             expires_at=form.expires_at(),
         )
-        form = TokenForm()
+        form = TokenForm(member=member)
     # Rendered, not redirected: the token is shown once, on this page only.
     return render(
         request,

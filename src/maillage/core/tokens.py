@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,6 +56,17 @@ def clean_scopes(scopes: Iterable[str]) -> list[str]:
     return [s for s in SCOPES if s in wanted]
 
 
+def scopes_for(member: Member) -> list[str]:
+    """The scopes this member may give a token: bulk export for the administrator only."""
+    from maillage.core.access import can
+
+    return [
+        s
+        for s in SCOPES
+        if s != ApiToken.Scope.EXPORT or can(member, "bulk_export", member.structure)
+    ]
+
+
 @transaction.atomic
 def do_create_token(
     member: Member,
@@ -63,8 +75,11 @@ def do_create_token(
     scopes: Iterable[str],
     expires_at: datetime.datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token for the membership; returns it with its full text, shown only once."""
+    """A new token for the membership; returns it with its full text, shown only once.
+    PermissionDenied for a scope the member may not give (``scopes_for``)."""
     scope_list = clean_scopes(scopes)
+    if not set(scope_list) <= set(scopes_for(member)):
+        raise PermissionDenied("scope")
     while True:
         prefix = secrets.token_hex(PREFIX_LENGTH // 2)
         if not ApiToken.objects.filter(prefix=prefix).exists():

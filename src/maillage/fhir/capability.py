@@ -16,7 +16,11 @@ SEARCH_CONTROL = [
 ]
 
 # Operations, with the resource types they apply to (none: the whole system).
-OPERATIONS: list[tuple[str, str, str]] = []
+OPERATIONS: list[tuple[str, str, str]] = [
+    ("everything", "Patient", "http://hl7.org/fhir/OperationDefinition/Patient-everything"),
+    ("export", "Patient", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"),
+    ("export", "", "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"),
+]
 
 
 def statement(base: str) -> dict[str, Any]:

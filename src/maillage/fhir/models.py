@@ -10,6 +10,8 @@ See docs/fhir.md, "What is kept, what is refused".
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,3 +55,45 @@ class ExternalIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}|{self.value}"
+
+
+class BulkExport(models.Model):
+    """A bulk ``$export`` asked by a program: run by the worker, its NDJSON files kept in
+    ``MAILLAGE_DATA_DIR/exports/<id>/`` until fetched or expired."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired (files removed)")
+
+    class Level(models.TextChoices):
+        SYSTEM = "system", _("every resource")
+        PATIENT = "patient", _("the persons' compartments")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey("core.Member", on_delete=models.PROTECT, related_name="+")
+    token = models.ForeignKey(
+        "core.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    level = models.CharField(max_length=10, choices=Level.choices)
+    types = models.JSONField(default=list)  # empty: every type of the level
+    since = models.DateTimeField(null=True, blank=True)
+    base_url = models.CharField(max_length=300)
+    request_url = models.CharField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    output = models.JSONField(default=list)  # [{"type", "file", "count"}]
+
+    class Meta:
+        verbose_name = _("bulk FHIR export")
+        verbose_name_plural = _("bulk FHIR exports")
+        indexes = [models.Index(fields=["member", "status"], name="fhir_export_member")]
+
+    def __str__(self) -> str:
+        return f"$export {self.pk} ({self.status})"

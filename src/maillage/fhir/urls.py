@@ -6,6 +6,10 @@ app_name = "fhir"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("$export", views.export_system, name="export"),
+    path("Patient/$export", views.export_patients, name="export_patients"),
+    path("$export-status/<uuid:job_id>", views.export_status, name="export_status"),
+    path("$export-file/<uuid:job_id>/<str:file_name>", views.export_file, name="export_file"),
     path("<str:resource_type>", views.type_endpoint, name="type"),
     path("Patient/<str:resource_id>/$everything", views.everything_endpoint, name="everything"),
     path("<str:resource_type>/_search", views.search_endpoint, name="search"),

@@ -7,31 +7,39 @@ access policy lets them read, render, write the access log. Every refusal is an
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+import shutil
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from maillage.core.access import can
 from maillage.core.audit import log_person_reads
-from maillage.core.models import AccessEvent
-from maillage.fhir import capability, kept
-from maillage.fhir.caller import READ, WRITE, Caller, authenticate
+from maillage.core.models import AccessEvent, Member
+from maillage.fhir import capability, export, kept, tasks
+from maillage.fhir.caller import EXPORT, READ, WRITE, Caller, authenticate
 from maillage.fhir.errors import FhirError, Issue, fail, outcome
 from maillage.fhir.everything import everything, parse_options
 from maillage.fhir.kept import render_rows
-from maillage.fhir.registry import Context, ResourceType, Written, audit_rows, get_type
+from maillage.fhir.models import BulkExport
+from maillage.fhir.registry import Context, ResourceType, Written, audit_rows, get_type, instant
 from maillage.fhir.search import ID_RE, SearchRequest, parse_search
 
 logger = logging.getLogger(__name__)
@@ -70,11 +78,11 @@ def _check_format(request: HttpRequest) -> None:
         )
 
 
-def fhir_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def fhir_endpoint(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """FHIR errors as OperationOutcomes; missing and forbidden both answer 404."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             _check_format(request)
             return view(request, *args, **kwargs)
@@ -467,3 +475,170 @@ def everything_endpoint(request: HttpRequest, resource_id: str) -> HttpResponse:
     found = everything(caller, person.pk, ctx, types, since)
     _audit(caller, found.shown)
     return respond(found.bundle(ctx), pretty=_pretty(request))
+
+
+# --- Bulk export ----------------------------------------------------------------------------
+
+NDJSON = "application/fhir+ndjson"
+OUTPUT_FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
+RETRY_SECONDS = 10
+
+
+def _exporter(caller: Caller) -> Member:
+    """The member a bulk export runs for: a token with the export scope, of a member who
+    may export (the structure's administrator)."""
+    caller.require(EXPORT)
+    member = caller.member
+    if member is None or not can(member, "bulk_export", member.structure):
+        raise fail(403, "forbidden", _("Only the structure's administrator may export in bulk."))
+    return member
+
+
+def _export_options(request: HttpRequest, level: str) -> tuple[list[str], datetime.datetime | None]:
+    """``_outputFormat``, ``_type`` and ``_since``; anything else is refused."""
+    types: set[str] = set()
+    since = None
+    for key, raw in _query_items(request):
+        if key == "_outputFormat":
+            if raw not in OUTPUT_FORMATS:
+                raise fail(
+                    400,
+                    "not-supported",
+                    _("The only output format is NDJSON (%(f)s).") % {"f": NDJSON},
+                )
+        elif key in {"_type", "_since"}:
+            wanted, since_value = parse_options([(key, raw)])
+            types |= wanted or set()
+            since = since_value or since
+        else:
+            raise fail(
+                400,
+                "not-supported",
+                _("“%(name)s” is not a parameter of $export here (_outputFormat, _type, _since).")
+                % {"name": key[:60]},
+                key,
+            )
+    if level == BulkExport.Level.PATIENT and types:
+        outside = sorted(
+            t for t in types if not any(p.compartment_lookup() for p in get_type(t).parts())
+        )
+        if outside:
+            raise fail(
+                400,
+                "value",
+                _("%(types)s hold nobody's data: use the system-level $export for them.")
+                % {"types": ", ".join(outside)},
+                "_type",
+            )
+    return sorted(types), since
+
+
+def _kickoff(request: HttpRequest, level: str) -> HttpResponse:
+    caller = authenticate(request)
+    if request.method != "GET":
+        raise fail(405, "not-supported", _("Use GET."))
+    member = _exporter(caller)
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        raise fail(
+            400, "required", _("A bulk export is asynchronous: send “Prefer: respond-async”.")
+        )
+    types, since = _export_options(request, level)
+    busy = BulkExport.objects.filter(
+        member=member, status__in=[BulkExport.Status.QUEUED, BulkExport.Status.RUNNING]
+    )
+    if busy.exists():
+        response = error_response(
+            fail(
+                429,
+                "throttled",
+                _("An export of yours is still running: wait for it, or cancel it."),
+            )
+        )
+        response["Retry-After"] = str(RETRY_SECONDS * 6)
+        return response
+    job = BulkExport.objects.create(
+        member=member,
+        token=caller.token,
+        level=level,
+        types=types,
+        since=since,
+        base_url=base_url(request),
+        request_url=request.build_absolute_uri(),
+    )
+    transaction.on_commit(lambda: tasks.run_bulk_export.enqueue(str(job.pk)))
+    response = HttpResponse(status=202)
+    response["Content-Location"] = base_url(request) + f"/$export-status/{job.pk}"
+    return response
+
+
+@fhir_endpoint
+def export_system(request: HttpRequest) -> HttpResponse:
+    return _kickoff(request, BulkExport.Level.SYSTEM)
+
+
+@fhir_endpoint
+def export_patients(request: HttpRequest) -> HttpResponse:
+    return _kickoff(request, BulkExport.Level.PATIENT)
+
+
+def _own_job(caller: Caller, job_id: uuid.UUID) -> BulkExport:
+    member = _exporter(caller)
+    job = BulkExport.objects.filter(pk=job_id, member=member).first()
+    if job is None or job.status in {BulkExport.Status.CANCELLED, BulkExport.Status.EXPIRED}:
+        raise fail(404, "not-found", _("No such export, or it was cancelled or has expired."))
+    return job
+
+
+@fhir_endpoint
+def export_status(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    caller = authenticate(request)
+    job = _own_job(caller, job_id)
+    if request.method == "DELETE":
+        BulkExport.objects.filter(pk=job.pk).update(status=BulkExport.Status.CANCELLED)
+        shutil.rmtree(export.export_folder(job), ignore_errors=True)
+        return HttpResponse(status=202)
+    if request.method != "GET":
+        raise fail(405, "not-supported", _("Use GET to follow the export, DELETE to cancel it."))
+    if job.status in {BulkExport.Status.QUEUED, BulkExport.Status.RUNNING}:
+        response = HttpResponse(status=202)
+        response["X-Progress"] = job.progress or str(job.get_status_display())
+        response["Retry-After"] = str(RETRY_SECONDS)
+        return response
+    if job.status == BulkExport.Status.FAILED:
+        return error_response(
+            fail(500, "exception", _("The export failed; ask again, or ask your administrator."))
+        )
+    base = base_url(request)
+    manifest = {
+        "transactionTime": instant(job.requested_at),
+        "request": job.request_url,
+        "requiresAccessToken": True,
+        "output": [
+            {
+                "type": item["type"],
+                "url": f"{base}/$export-file/{job.pk}/{item['file']}",
+                "count": item["count"],
+            }
+            for item in job.output
+        ],
+        "error": [],
+    }
+    response = HttpResponse(json.dumps(manifest), content_type="application/json")
+    response["Expires"] = http_date(
+        (job.requested_at + datetime.timedelta(days=settings.FHIR_EXPORT_DAYS)).timestamp()
+    )
+    return response
+
+
+@fhir_endpoint
+def export_file(request: HttpRequest, job_id: uuid.UUID, file_name: str) -> HttpResponseBase:
+    caller = authenticate(request)
+    if request.method != "GET":
+        raise fail(405, "not-supported", _("Use GET."))
+    job = _own_job(caller, job_id)
+    if job.status != BulkExport.Status.DONE or file_name not in {i["file"] for i in job.output}:
+        raise fail(404, "not-found", _("No such file in this export."))
+    path = export.export_folder(job) / file_name
+    if not path.is_file():
+        raise fail(404, "not-found", _("No such file in this export."))
+    return FileResponse(path.open("rb"), content_type=NDJSON)

@@ -2,7 +2,8 @@
 
 Every ``--every`` seconds (300 by default) it sends the appointment reminders that are
 due (``maillage.agenda.reminders.sweep``) and makes the renewal tasks of rights that end
-soon (``maillage.rights.renewals.run``). When the task backend is django-tasks-db's
+soon (``maillage.rights.renewals.run``), and removes the files of expired bulk FHIR exports
+(``maillage.fhir.export.purge_expired``). When the task backend is django-tasks-db's
 database backend (``settings.TASKS``), it also runs the queued tasks, in this process,
 between two sweeps (its ``db_worker --batch``). SIGINT or SIGTERM stop it after the
 message being sent; a second SIGINT (Ctrl+C) stops it at once. ``--once`` does one round
@@ -29,6 +30,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from maillage.agenda import reminders
 from maillage.agenda.models import ReminderOutcome
+from maillage.fhir import export as fhir_export
 from maillage.rights import renewals
 
 # How often queued tasks are looked for, when there is a queue.
@@ -74,6 +76,7 @@ class Command(BaseCommand):
         if once:
             self.report(reminders.sweep(), always=True)
             self.report_rights(renewals.run(), always=True)
+            fhir_export.purge_expired()
             if has_task_queue():
                 self.run_queue()
             return
@@ -104,6 +107,7 @@ class Command(BaseCommand):
                 try:
                     self.report(reminders.sweep(stop=self.stopping.is_set))
                     self.report_rights(renewals.run())
+                    fhir_export.purge_expired()
                 except Exception as exc:  # the database is away: try again at the next round
                     self.stderr.write(f"sweep failed ({type(exc).__name__}); next in {every} s")
             if queue and not self.stopping.is_set():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="create a token and print it (shown once)")
         create.add_argument("--user", required=True, help="username of the account")
         create.add_argument(
-            "--scopes", default="read", help="comma-separated: read, write (default: read)"
+            "--scopes",
+            default="read",
+            help="comma-separated: read, write, export (export: administrators; default: read)",
         )
         create.add_argument(
             "--structure",
@@ -90,7 +93,7 @@ class Command(BaseCommand):
             scopes = tokens.clean_scopes(options["scopes"].split(","))
         except ValueError as exc:
             raise CommandError(
-                _("Unknown scope “%(scope)s”: use read, write or read,write.")
+                _("Unknown scope “%(scope)s”: use read, write, export or a list (read,write).")
                 % {"scope": exc.args[0]}
                 if exc.args[0]
                 else _("Give at least one scope: read, write or read,write.")
@@ -102,9 +105,14 @@ class Command(BaseCommand):
         name = options["name"].strip() or _("command line, %(date)s") % {
             "date": f"{timezone.localdate():%Y-%m-%d}"
         }
-        token, text = tokens.do_create_token(
-            member, name=name, scopes=scopes, expires_at=expires_at
-        )
+        try:
+            token, text = tokens.do_create_token(
+                member, name=name, scopes=scopes, expires_at=expires_at
+            )
+        except PermissionDenied:
+            raise CommandError(
+                _("Only the structure's administrator may hold the export scope.")
+            ) from None
         self.stderr.write(
             _("Token %(prefix)s for %(name)s in %(structure)s (%(scopes)s), shown only once:")
             % {
