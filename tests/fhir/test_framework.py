@@ -152,6 +152,10 @@ HOSTILE = [
     "{}",
     "[]",
     "_",
+    "²",  # str.isdigit() says yes, int() says no
+    "١٢",  # Arabic-Indic digits: int() reads them
+    "Patient/²",
+    "room-²",
 ]
 
 
@@ -182,6 +186,7 @@ def test_no_body_makes_a_5xx(fhir_doctor, person):
         for extra in (
             {},
             {"subject": {"reference": "Patient/abc"}},
+            {"subject": {"reference": "Patient/²"}, "encounter": {"reference": "Encounter/²"}},
             {"subject": {"reference": f"Patient/{person.pk}"}},
             {"patient": {"reference": f"Patient/{person.pk}"}},
             {"status": "nonsense", "id": "1"},

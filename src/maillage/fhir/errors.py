@@ -44,3 +44,17 @@ def fail(status: int, code: str, diagnostics: str, expression: str = "") -> Fhir
 
 def outcome(issues: Iterable[Issue]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": [i.as_fhir() for i in issues]}
+
+
+def form_error(
+    form: Any, where: dict[str, str], default: str, rules: frozenset[str] = frozenset()
+) -> FhirError:
+    """A web form's errors as a 422 OperationOutcome, in the form's own words: each
+    field's error at the element ``where`` names for it (``default`` otherwise). Errors
+    of the whole form, and of the fields in ``rules``, are business rules."""
+    issues = []
+    for field, errors in form.errors.items():
+        path = where.get(field, default)
+        code = "business-rule" if field == "__all__" or field in rules else "value"
+        issues += [Issue(code, f"{path}: {message}", path) for message in errors]
+    return FhirError(422, issues)

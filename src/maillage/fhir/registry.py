@@ -69,6 +69,26 @@ def fhir_date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def coding(system: str, code: str, display: Any = "") -> dict[str, Any]:
+    """A Coding; ``display`` (a lazy translation allowed) left out when empty."""
+    result = {"system": system, "code": code}
+    if display:
+        result["display"] = str(display)
+    return result
+
+
+def concept(system: str, code: str, display: Any = "") -> dict[str, Any]:
+    """A CodeableConcept of one coding."""
+    return {"coding": [coding(system, code, display)]}
+
+
+def member_reference(member: Any) -> dict[str, Any] | None:
+    """The reference to a member of the team (a PractitionerRole), or None."""
+    if member is None:
+        return None
+    return reference("PractitionerRole", member.pk, member.display_name)
+
+
 def reference(kind: str, pk: Any, display: str = "") -> dict[str, Any]:
     ref: dict[str, Any] = {"reference": f"{kind}/{pk}"}
     if display:

@@ -268,6 +268,10 @@ def parse_values(param: Param, raw: str, modifier: str) -> list[Any]:
 # --- Builders for the common cases ---------------------------------------------------------
 
 
+# A condition every row meets (``Q()`` would vanish when or-ed with another condition).
+EVERY = Q(pk__isnull=False)
+
+
 def any_of(conditions: list[Q]) -> Q:
     result = Q(pk__in=[])
     for condition in conditions:
@@ -329,7 +333,7 @@ def code_param(
             if token.system not in (None, system):
                 continue
             if token.code is None:
-                conditions.append(Q(pk__isnull=False))
+                conditions.append(EVERY)
                 continue
             value = stored(token.code)
             if value is not None:
@@ -345,10 +349,15 @@ def reference_param(
     """A reference to rows whose ids are integers (other ids match nothing)."""
 
     def build(values: list[str], modifier: str) -> Q:
-        ids = [int(v) for v in values if v.isdigit() and len(v) < 19]
-        return Q(**{f"{lookup}__in": ids})
+        return Q(**{f"{lookup}__in": id_values(values)})
 
     return Param(name, "reference", build, documentation, targets=targets)
+
+
+def int_id(raw: str) -> int | None:
+    """The integer a FHIR id of ASCII digits stands for (``str.isdigit`` also accepts
+    "²" or "١٢", which ``int`` refuses or reads), None for anything else."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 def id_values(values: list[str], prefix: str = "") -> list[int]:
@@ -357,9 +366,9 @@ def id_values(values: list[str], prefix: str = "") -> list[int]:
     for value in values:
         if prefix and not value.startswith(prefix):
             continue
-        digits = value[len(prefix) :]
-        if digits.isdigit() and len(digits) < 19:
-            ids.append(int(digits))
+        pk = int_id(value[len(prefix) :])
+        if pk is not None:
+            ids.append(pk)
     return ids
 
 
@@ -380,7 +389,7 @@ class SearchRequest:
 
 
 def _whole_number(name: str, raw: str, low: int, high: int) -> int:
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise fail(400, "value", _("“%(name)s” is a whole number.") % {"name": name}, name)
     value = int(raw)
     if not low <= value <= high:

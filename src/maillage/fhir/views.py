@@ -207,19 +207,12 @@ def search_bundle(
     caller: Caller,
     rt: ResourceType,
     items: Sequence[tuple[str, str]],
-    *,
-    base_rows: Any = None,
 ) -> dict[str, Any]:
     """A searchset Bundle for the query ``items``; the access log gets one event per
     (person, section) shown."""
     caller.require(READ)
     search = parse_search(items, rt.params(caller), list(rt.includes()), rt.name)
-    if base_rows is not None:
-        for condition in search.conditions:
-            base_rows = base_rows.filter(condition)
-        sources = [(rt, base_rows)]
-    else:
-        sources = _sources(caller, rt, items, search)
+    sources = _sources(caller, rt, items, search)
     counts = [rows.count() for _part, rows in sources]
     total = sum(counts)
     ctx = Context(base_url(request), caller)
@@ -496,8 +489,7 @@ def _exporter(caller: Caller) -> Member:
 
 def _export_options(request: HttpRequest, level: str) -> tuple[list[str], datetime.datetime | None]:
     """``_outputFormat``, ``_type`` and ``_since``; anything else is refused."""
-    types: set[str] = set()
-    since = None
+    options = []
     for key, raw in _query_items(request):
         if key == "_outputFormat":
             if raw not in OUTPUT_FORMATS:
@@ -507,9 +499,9 @@ def _export_options(request: HttpRequest, level: str) -> tuple[list[str], dateti
                     _("The only output format is NDJSON (%(f)s).") % {"f": NDJSON},
                 )
         elif key in {"_type", "_since"}:
-            wanted, since_value = parse_options([(key, raw)])
-            types |= wanted or set()
-            since = since_value or since
+            options.append((key, raw))
+        elif key in {"_format", "_pretty"}:
+            continue
         else:
             raise fail(
                 400,
@@ -518,6 +510,8 @@ def _export_options(request: HttpRequest, level: str) -> tuple[list[str], dateti
                 % {"name": key[:60]},
                 key,
             )
+    wanted, since = parse_options(options)
+    types = wanted or set()
     if level == BulkExport.Level.PATIENT and types:
         outside = sorted(
             t for t in types if not any(p.compartment_lookup() for p in get_type(t).parts())

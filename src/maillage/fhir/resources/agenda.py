@@ -83,8 +83,16 @@ from maillage.core.roles import Section
 from maillage.fhir import systems
 from maillage.fhir.access import own_record
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import FhirError, Issue, fail
-from maillage.fhir.registry import Context, Include, ResourceType, Written, instant, reference
+from maillage.fhir.errors import FhirError, Issue, fail, form_error
+from maillage.fhir.registry import (
+    Context,
+    Include,
+    ResourceType,
+    Written,
+    coding,
+    instant,
+    reference,
+)
 from maillage.fhir.resources.directory import services_readable
 from maillage.fhir.search import Param, Token, date_param, id_values, string_param
 from maillage.lib import appointments as flow
@@ -123,13 +131,6 @@ NOTES_SHOWN = "fhir_notes_shown"
 
 def room_id(pk: int) -> str:
     return f"{ROOM_PREFIX}{pk}"
-
-
-def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
-    coding = {"system": system, "code": code}
-    if display:
-        coding["display"] = display
-    return coding
 
 
 # --- Who reads what ---------------------------------------------------------------------
@@ -198,8 +199,8 @@ def _interpreter(row: Appointment) -> dict[str, Any] | None:
         "type": [
             {
                 "coding": [
-                    _coding(systems.PARTICIPATION_TYPE, "TRANSL", "Translator"),
-                    _coding(INTERPRETING_SYSTEM, row.interpreting, mode),
+                    coding(systems.PARTICIPATION_TYPE, "TRANSL", "Translator"),
+                    coding(INTERPRETING_SYSTEM, row.interpreting, mode),
                 ],
                 "text": (
                     _("%(mode)s — %(language)s") % {"mode": mode, "language": language}
@@ -270,7 +271,7 @@ def render_appointment(row: Appointment, ctx: Context) -> dict[str, Any]:
     return {
         "resourceType": "Appointment",
         "id": str(row.pk),
-        "meta": {"tag": [_coding(DESK_STATUS_SYSTEM, row.status, status_label)]},
+        "meta": {"tag": [coding(DESK_STATUS_SYSTEM, row.status, status_label)]},
         "status": STATUS_TO_FHIR.get(row.status, "booked"),
         "cancelationReason": (
             {"text": row.cancel_reason}
@@ -278,7 +279,7 @@ def render_appointment(row: Appointment, ctx: Context) -> dict[str, Any]:
             else None
         ),
         "appointmentType": {
-            "coding": [_coding(KIND_SYSTEM, row.kind, kind_label)],
+            "coding": [coding(KIND_SYSTEM, row.kind, kind_label)],
             "text": kind_label,
         },
         "description": row.reason if reason_shown else None,
@@ -331,17 +332,15 @@ def _kind_param() -> Param:
     return Param("appointment-type", "token", build, _("The kind of appointment."))
 
 
-def _digits(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 19]
-
-
 def _practitioner(values: list[str], modifier: str) -> Q:
-    held = AppointmentMember.objects.filter(member_id__in=_digits(values)).values("appointment_id")
+    held = AppointmentMember.objects.filter(member_id__in=id_values(values)).values(
+        "appointment_id"
+    )
     return Q(pk__in=held)
 
 
 def _actor(values: list[str], modifier: str) -> Q:
-    return Q(person_id__in=_digits(values)) | Q(room_id__in=id_values(values, ROOM_PREFIX))
+    return Q(person_id__in=id_values(values)) | Q(room_id__in=id_values(values, ROOM_PREFIX))
 
 
 # --- Writing ----------------------------------------------------------------------------
@@ -438,7 +437,7 @@ def _parse_participants(caller: Caller, member: Member, resource: dict[str, Any]
             if kind in {"PractitionerRole", "Practitioner"} and pk:
                 parsed.interpreter = pk
             elif kind == "HealthcareService" and pk:
-                found = services_readable(caller).filter(pk__in=_digits([pk])).first()
+                found = services_readable(caller).filter(pk__in=id_values([pk])).first()
                 if found is None:
                     raise _unknown(where, f"HealthcareService/{pk}")
                 parsed.interpreter_service = str(found.pk)
@@ -452,7 +451,7 @@ def _parse_participants(caller: Caller, member: Member, resource: dict[str, Any]
         elif kind == "Patient":
             persons += 1
             if pk:
-                person = Person.objects.filter(pk__in=_digits([pk])).first()
+                person = Person.objects.filter(pk__in=id_values([pk])).first()
                 if (
                     person is None
                     or person.merged_into_id is not None
@@ -498,9 +497,9 @@ def _parse_participants(caller: Caller, member: Member, resource: dict[str, Any]
 def _kind_of(resource: dict[str, Any]) -> str:
     concepts = [resource.get("appointmentType") or {}, *(resource.get("serviceType") or [])]
     for concept in concepts:
-        for coding in concept.get("coding") or []:
-            if coding.get("system") == KIND_SYSTEM and coding.get("code"):
-                return str(coding["code"])
+        for code in concept.get("coding") or []:
+            if code.get("system") == KIND_SYSTEM and code.get("code"):
+                return str(code["code"])
     return ""
 
 
@@ -556,13 +555,7 @@ def _booking_form(
         registered=parsed.person is not None,
     )
     if not form.is_valid():
-        issues = []
-        for field, errors in form.errors.items():
-            where = FORM_FIELDS.get(field, "Appointment")
-            for message in errors:
-                code = "business-rule" if field == "__all__" else "value"
-                issues.append(Issue(code, f"{where}: {message}", where))
-        raise FhirError(422, issues)
+        raise form_error(form, FORM_FIELDS, "Appointment")
     return form, parsed.person
 
 
@@ -673,7 +666,7 @@ class AppointmentType(ResourceType):
             "patient": Param(
                 "patient",
                 "reference",
-                lambda values, _m: Q(person_id__in=_digits(values)),
+                lambda values, _m: Q(person_id__in=id_values(values)),
                 _("The person."),
                 targets=("Patient",),
             ),
@@ -799,7 +792,7 @@ def render_room(row: Room) -> dict[str, Any]:
         "name": row.name,
         "description": description,
         "mode": "instance",
-        "physicalType": {"coding": [_coding(PHYSICAL_TYPE, "ro", "Room")]},
+        "physicalType": {"coding": [coding(PHYSICAL_TYPE, "ro", "Room")]},
         "managingOrganization": reference("Organization", row.structure_id),
     }
 
@@ -845,7 +838,7 @@ class LocationType(ResourceType):
             "organization": Param(
                 "organization",
                 "reference",
-                lambda values, _m: Q(structure_id__in=_digits(values)),
+                lambda values, _m: Q(structure_id__in=id_values(values)),
                 _("The structure."),
                 targets=("Organization",),
             ),

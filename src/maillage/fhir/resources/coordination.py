@@ -70,17 +70,20 @@ from maillage.core.roles import Role, Section
 from maillage.fhir import systems
 from maillage.fhir.access import section_rows
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import FhirError, Issue, fail
+from maillage.fhir.errors import fail, form_error
 from maillage.fhir.registry import (
     Context,
     Include,
     ResourceType,
     Written,
+    concept,
     fhir_date,
     instant,
+    member_reference,
     reference,
 )
 from maillage.fhir.search import (
+    EVERY,
     DateRange,
     Param,
     Token,
@@ -88,6 +91,7 @@ from maillage.fhir.search import (
     by_type,
     date_param,
     id_values,
+    int_id,
     reference_param,
 )
 from maillage.lib import coordination as flow
@@ -133,22 +137,8 @@ def _coordination_rows(caller: Caller, rows: QuerySet[Any], via: str = "") -> Qu
     return rows
 
 
-def _member_ref(member: Member | None) -> dict[str, Any] | None:
-    if member is None:
-        return None
-    return reference("PractitionerRole", member.pk, member.display_name)
-
-
 def _patient_ref(person_id: int | None, display: str = "") -> dict[str, Any] | None:
     return reference("Patient", person_id, display) if person_id is not None else None
-
-
-def _coding(system: str, code: str, display: Any = "") -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code, "display": str(display) or None}]}
-
-
-# A condition every row meets (``Q()`` would vanish when or-ed with another condition).
-EVERY = Q(pk__isnull=False)
 
 
 def _token_param(
@@ -218,25 +208,6 @@ def _ref_parts(value: Any, where: str) -> tuple[str, str]:
     return parts[-2], parts[-1]
 
 
-def _int_id(raw: str) -> int | None:
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
-
-
-def _form_issues(form: Any, fields: dict[str, str], default: str) -> FhirError:
-    issues = []
-    for field, errors in form.errors.items():
-        where = fields.get(field, default)
-        for message in errors:
-            issues.append(
-                Issue(
-                    "business-rule" if field == "__all__" else "value",
-                    f"{where}: {message}",
-                    where,
-                )
-            )
-    return FhirError(422, issues)
-
-
 def _note_texts(notes: Iterable[Any]) -> list[str]:
     return [str(n.get("text", "")) for n in notes if isinstance(n, dict) and n.get("text")]
 
@@ -247,8 +218,8 @@ def _note_texts(notes: Iterable[Any]) -> list[str]:
 def _care_team_participant(row: CareTeamMember) -> dict[str, Any]:
     code, label = ("referent", _("referent")) if row.is_referent else ("member", _("member"))
     return {
-        "role": [_coding(CARE_TEAM_ROLE, code, label)],
-        "member": _member_ref(row.member),
+        "role": [concept(CARE_TEAM_ROLE, code, label)],
+        "member": member_reference(row.member),
         "onBehalfOf": reference("Organization", row.member.structure_id),
         "period": {"start": instant(row.added_at), "end": instant(row.ended_at)},
     }
@@ -256,7 +227,7 @@ def _care_team_participant(row: CareTeamMember) -> dict[str, Any]:
 
 def _circle_member(row: CircleMember) -> dict[str, Any]:
     if row.member is not None:
-        return _member_ref(row.member) or {}
+        return member_reference(row.member) or {}
     if row.professional is not None:
         return reference("Practitioner", f"pro-{row.professional.pk}", row.professional.name)
     if row.service is not None:
@@ -272,7 +243,7 @@ def _circle_member(row: CircleMember) -> dict[str, Any]:
 
 def _circle_participant(row: CircleMember) -> dict[str, Any]:
     return {
-        "role": [_coding(CIRCLE_ROLE, row.role, CircleRole(row.role).label)],
+        "role": [concept(CIRCLE_ROLE, row.role, CircleRole(row.role).label)],
         "member": _circle_member(row),
         "period": {"start": instant(row.added_at), "end": instant(row.ended_at)},
     }
@@ -439,7 +410,7 @@ ACTION_STATUS: dict[str, str] = {
 
 def _action_performer(action: ProjectAction, person_id: int) -> dict[str, Any] | None:
     if action.owner_member_id is not None:
-        return _member_ref(action.owner_member)
+        return member_reference(action.owner_member)
     if action.owner_kind == "person":
         return _patient_ref(person_id)
     name = action.owner_name or str(action.get_owner_kind_display())
@@ -475,7 +446,7 @@ def _problematique_notes(item: Problematique, person_id: int) -> list[dict[str, 
     if item.understanding:
         notes.append(
             {
-                "authorReference": _member_ref(item.written_by),
+                "authorReference": member_reference(item.written_by),
                 "time": instant(item.written_at),
                 "text": _("%(title)s — as the team understands it: %(text)s")
                 % {"title": item.title, "text": item.understanding},
@@ -531,7 +502,7 @@ class CarePlanType(ResourceType):
         if row.closing_reason:
             notes.append(
                 {
-                    "authorReference": _member_ref(row.closed_by),
+                    "authorReference": member_reference(row.closed_by),
                     "time": instant(row.closed_at),
                     "text": _("Closed: %(reason)s") % {"reason": row.closing_reason},
                 }
@@ -546,7 +517,7 @@ class CarePlanType(ResourceType):
             "subject": _patient_ref(row.person_id),
             "period": {"start": instant(row.opened_at), "end": instant(row.closed_at)},
             "created": instant(row.opened_at),
-            "author": _member_ref(row.opened_by),
+            "author": member_reference(row.opened_by),
             "careTeam": [reference("CareTeam", row.person_id)],
             "goal": [reference("Goal", g.pk) for g in row.goals.all()],
             "activity": [_activity(a, row.person_id) for a in row.actions.all()],
@@ -620,7 +591,7 @@ def _expressed_by(goal: Goal, person_id: int) -> dict[str, Any] | None:
     writer = goal.written_by
     # A member who proposed it without writing another name is the member who wrote it.
     if goal.proposed_by == ProposedBy.MEMBER and (not name or name == writer.display_name):
-        return _member_ref(writer)
+        return member_reference(writer)
     return {"display": name or str(goal.get_proposed_by_display())}
 
 
@@ -832,7 +803,7 @@ def _one_ref(resource: dict[str, Any], key: str, kinds: tuple[str, ...]) -> int 
     if not value:
         return None
     kind, raw = _ref_parts(value, f"Task.{key}")
-    pk = _int_id(raw)
+    pk = int_id(raw)
     if kind not in kinds or pk is None:
         raise fail(
             422,
@@ -851,7 +822,7 @@ def _task_core(resource: dict[str, Any]) -> dict[str, Any]:
     recipients = (resource.get("restriction") or {}).get("recipient") or []
     for value in owners + list(recipients):
         kind, raw = _ref_parts(value, "Task.owner")
-        pk = _int_id(raw)
+        pk = int_id(raw)
         if kind not in MEMBER_TYPES or pk is None:
             raise fail(
                 422,
@@ -981,23 +952,23 @@ class TaskType(ResourceType):
             "status": TASK_STATUS_CODES.get(row.status, "requested"),
             "statusReason": {"text": note} if note else None,
             "intent": "order",
-            "code": _coding(TASK_KIND, row.kind, TaskKind(row.kind).label),
+            "code": concept(TASK_KIND, row.kind, TaskKind(row.kind).label),
             "description": row.label,
             "for": _patient_ref(row.person_id, row.person.display_name if row.person else ""),
             "focus": reference("CarePlan", row.project_id) if row.project_id else None,
             "basedOn": [reference("ServiceRequest", row.referral_id)] if row.referral_id else [],
             "authoredOn": instant(row.created_at),
             "lastModified": instant(row.done_at or row.created_at),
-            "requester": _member_ref(row.created_by),
-            "owner": _member_ref(owner),
+            "requester": member_reference(row.created_by),
+            "owner": member_reference(owner),
             "executionPeriod": {"end": instant(row.done_at)} if done and row.done_at else None,
             "restriction": {
                 "period": {"end": fhir_date(row.due_on)} if row.due_on else None,
-                "recipient": [_member_ref(m) for m in others],
+                "recipient": [member_reference(m) for m in others],
             },
             "note": [
                 {
-                    "authorReference": _member_ref(row.created_by),
+                    "authorReference": member_reference(row.created_by),
                     "time": instant(row.created_at),
                     "text": row.details,
                 }
@@ -1066,7 +1037,7 @@ class TaskType(ResourceType):
             author=member,
         )
         if not form.is_valid():
-            raise _form_issues(form, TASK_FORM_FIELDS, "Task")
+            raise form_error(form, TASK_FORM_FIELDS, "Task")
         try:
             task = task_actions.do_create_task(
                 member, **form.task(), access=access, referral=referral, project=project
@@ -1117,7 +1088,7 @@ class TaskType(ResourceType):
             # The length rules of the done and cancel forms.
             step_form = (DoneForm if wanted == WorkStatus.DONE else CancelForm)(data={"note": note})
             if not step_form.is_valid():
-                raise _form_issues(step_form, {"note": "Task.statusReason"}, "Task")
+                raise form_error(step_form, {"note": "Task.statusReason"}, "Task")
         try:
             if wanted == task.status:
                 pass
@@ -1190,7 +1161,7 @@ REFERRAL_MAPPED = frozenset(
 
 def _referral_performer(referral: Referral) -> dict[str, Any] | None:
     if referral.to_member is not None:
-        return _member_ref(referral.to_member)
+        return member_reference(referral.to_member)
     professional, service = referral.to_professional, referral.to_service
     if professional is not None:
         return reference("Practitioner", f"pro-{professional.pk}", professional.name)
@@ -1204,7 +1175,7 @@ def _step_note(event: ReferralEvent) -> dict[str, Any]:
     text = f"{label}: {event.note}" if event.note else label
     return {
         "id": f"step-{event.pk}",
-        "authorReference": _member_ref(event.by),
+        "authorReference": member_reference(event.by),
         "time": instant(event.at),
         "text": text,
     }
@@ -1257,7 +1228,7 @@ def _referral_target(member: Member, resource: dict[str, Any]) -> tuple[str, dic
         target = f"professional:{raw[4:]}"
     elif kind == "HealthcareService":
         target = f"service:{raw}"
-    elif kind in MEMBER_TYPES and (member_pk := _int_id(raw)) is not None:
+    elif kind in MEMBER_TYPES and (member_pk := int_id(raw)) is not None:
         found = (
             Member.objects.active()
             .exclude(role__in=[Role.PARTNER, Role.NETWORK_OBSERVER])
@@ -1330,7 +1301,7 @@ class ServiceRequestType(ResourceType):
             "subject": _patient_ref(row.person_id),
             "occurrenceDateTime": instant(row.appointment_at),
             "authoredOn": instant(row.created_at),
-            "requester": _member_ref(row.created_by),
+            "requester": member_reference(row.created_by),
             "performer": [_referral_performer(row)],
             "reasonCode": [{"text": row.reason}],
             "note": notes,
@@ -1383,7 +1354,7 @@ class ServiceRequestType(ResourceType):
                     f"ServiceRequest.{key}",
                 )
         kind, raw = _ref_parts(resource.get("subject"), "ServiceRequest.subject")
-        person_id = _int_id(raw)
+        person_id = int_id(raw)
         if kind != "Patient" or person_id is None:
             raise fail(
                 422,
@@ -1413,7 +1384,7 @@ class ServiceRequestType(ResourceType):
             }
         )
         if not form.is_valid():
-            raise _form_issues(form, REFERRAL_FORM_FIELDS, "ServiceRequest")
+            raise form_error(form, REFERRAL_FORM_FIELDS, "ServiceRequest")
         data = form.cleaned_data
         try:
             referral = referral_actions.do_propose_referral(

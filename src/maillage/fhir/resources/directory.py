@@ -24,7 +24,7 @@ from maillage.core.access import can
 from maillage.core.models import Member
 from maillage.fhir import systems
 from maillage.fhir.caller import Caller
-from maillage.fhir.registry import Context, ResourceType, clean, instant, reference
+from maillage.fhir.registry import Context, ResourceType, clean, coding, instant, reference
 from maillage.fhir.search import Param, Token, any_of, id_values, string_param
 from maillage.people.choices import LANGUAGE_LABELS
 from maillage.territory import datainclusion as di
@@ -97,16 +97,9 @@ def directory_professionals(caller: Caller) -> QuerySet[Professional]:
 # --- Rendering pieces -------------------------------------------------------------------
 
 
-def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
-    coding = {"system": system, "code": code}
-    if display:
-        coding["display"] = display
-    return coding
-
-
 def _listed_concept(system: str, name: str, value: str) -> dict[str, Any]:
     label = di.label(name, value)
-    return {"coding": [_coding(system, value, label)], "text": label}
+    return {"coding": [coding(system, value, label)], "text": label}
 
 
 def _telecom(entry: Any, url: str = "") -> list[dict[str, Any]]:
@@ -133,14 +126,14 @@ def _address(lines: list[str], postcode: str, city: str, insee: str = "") -> dic
     }
     if insee:
         address["extension"] = [
-            {"url": systems.INSEE_CODE, "valueCoding": _coding(systems.INSEE_COG, insee)}
+            {"url": systems.INSEE_CODE, "valueCoding": coding(systems.INSEE_COG, insee)}
         ]
     return address
 
 
 def _languages(codes: list[str] | None) -> list[dict[str, Any]]:
     return [
-        {"coding": [_coding(systems.LANGUAGE, code, str(LANGUAGE_LABELS.get(code, code)))]}
+        {"coding": [coding(systems.LANGUAGE, code, str(LANGUAGE_LABELS.get(code, code)))]}
         for code in codes or []
     ]
 
@@ -156,7 +149,7 @@ def _source_identifier(entry: DirectoryEntry) -> dict[str, Any]:
 def _characteristics(entry: Any) -> list[dict[str, Any]]:
     """The access flags the team knows to be true (``accepts AME``…)."""
     return [
-        {"coding": [_coding(ACCESS_SYSTEM, flag, str(label))], "text": str(label)}
+        {"coding": [coding(ACCESS_SYSTEM, flag, str(label))], "text": str(label)}
         for flag, label in ACCESS_LABELS.items()
         if getattr(entry, flag, None) is True
     ]
@@ -172,7 +165,7 @@ def render_directory_organisation(org: Organisation, ctx: Context) -> dict[str, 
     if org.siret:
         identifiers.append(
             {
-                "type": {"coding": [_coding(systems.FR_IDENTIFIER_TYPE, "SIRET")]},
+                "type": {"coding": [coding(systems.FR_IDENTIFIER_TYPE, "SIRET")]},
                 "system": systems.SIRET,
                 "value": org.siret,
             }
@@ -205,7 +198,7 @@ def render_directory_professional(pro: Professional, ctx: Context) -> dict[str, 
     if pro.rpps:
         identifiers.append(
             {
-                "type": {"coding": [_coding(systems.FR_IDENTIFIER_TYPE, "RPPS")]},
+                "type": {"coding": [coding(systems.FR_IDENTIFIER_TYPE, "RPPS")]},
                 "system": systems.RPPS,
                 "value": pro.rpps,
             }
@@ -216,7 +209,7 @@ def render_directory_professional(pro: Professional, ctx: Context) -> dict[str, 
     qualifications = [
         {
             "code": {
-                "coding": [_coding(PROFESSION_SYSTEM, pro.profession, profession)],
+                "coding": [coding(PROFESSION_SYSTEM, pro.profession, profession)],
                 "text": profession,
             }
         }

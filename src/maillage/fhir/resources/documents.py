@@ -34,21 +34,34 @@ from maillage.core.roles import Section
 from maillage.fhir import systems
 from maillage.fhir.access import section_rows
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import fail
-from maillage.fhir.registry import Context, Include, ResourceType, Written, instant, reference
+from maillage.fhir.errors import fail, form_error
+from maillage.fhir.registry import (
+    Context,
+    Include,
+    ResourceType,
+    Written,
+    instant,
+    member_reference,
+    reference,
+)
 from maillage.fhir.resources.sharing import (
-    EVERYTHING,
     SECTION_SYSTEM,
     codes_of,
-    form_error,
-    member_reference,
     person_includes,
     record_to_write,
     referenced_id,
     section_coding,
     token_param,
 )
-from maillage.fhir.search import Param, Token, any_of, code_param, date_param, reference_param
+from maillage.fhir.search import (
+    EVERY,
+    Param,
+    Token,
+    any_of,
+    code_param,
+    date_param,
+    reference_param,
+)
 from maillage.record import actions, queries
 from maillage.record.choices import DocumentType, EntryKind
 from maillage.record.forms import NoteForm
@@ -149,7 +162,7 @@ def _type_build(values: list[Token], modifier: str) -> Q:
     for token in values:
         if token.code is None:
             if token.system in (systems.LOINC, TYPE_SYSTEM):
-                conditions.append(EVERYTHING)
+                conditions.append(EVERY)
             continue
         if token.system in (None, TYPE_SYSTEM):
             if token.code == NOTE_CODE:
@@ -166,7 +179,7 @@ def _type_build(values: list[Token], modifier: str) -> Q:
 
 
 def _status_build(values: list[Token], modifier: str) -> Q:
-    return any_of([EVERYTHING for token in values if token.code == "current"])
+    return any_of([EVERY for token in values if token.code == "current"])
 
 
 # --- Writing a note ----------------------------------------------------------------------

@@ -24,8 +24,8 @@ from maillage.core.access import can_on_person, can_on_structure, persons_readab
 from maillage.core.roles import Section
 from maillage.fhir import systems
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import FhirError, Issue, fail
-from maillage.fhir.registry import Context, ResourceType, Written, fhir_date, instant
+from maillage.fhir.errors import fail, form_error
+from maillage.fhir.registry import Context, ResourceType, Written, coding, fhir_date, instant
 from maillage.fhir.search import DateRange, Param, Token, any_of, code_param, string_param
 from maillage.lib.names import MAX_PREFIX_LENGTH, tokens
 from maillage.lib.phone import phone_digits_for_search
@@ -57,15 +57,11 @@ DOCUMENTS = {code: document for document, code in VALIDATION_MODES.items()}
 NAME_FIELDS = ("birth_name", "used_name", "given_names", "used_given_name", "preferred_name")
 
 
-def _coding(system: str, code: str) -> dict[str, Any]:
-    return {"system": system, "code": code}
-
-
 def reliability_extension(person: Person) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [
         {
             "url": "identityStatus",
-            "valueCoding": _coding(systems.IDENTITY_STATUS, STATUS_CODES[person.identity_status]),
+            "valueCoding": coding(systems.IDENTITY_STATUS, STATUS_CODES[person.identity_status]),
         }
     ]
     mode = VALIDATION_MODES.get(person.document_type)
@@ -73,7 +69,7 @@ def reliability_extension(person: Person) -> dict[str, Any]:
         parts.append(
             {
                 "url": "validationMode",
-                "valueCoding": _coding(systems.IDENTITY_VALIDATION_MODE, mode),
+                "valueCoding": coding(systems.IDENTITY_VALIDATION_MODE, mode),
             }
         )
         if person.document_checked_at:
@@ -89,7 +85,7 @@ def reliability_extension(person: Person) -> dict[str, Any]:
             parts.append(
                 {
                     "url": "comment",
-                    "valueCodeableConcept": {"coding": [_coding(systems.IDENTITY_COMMENT, code)]},
+                    "valueCodeableConcept": {"coding": [coding(systems.IDENTITY_COMMENT, code)]},
                 }
             )
     return {"url": systems.IDENTITY_RELIABILITY, "extension": parts}
@@ -124,7 +120,7 @@ def render_patient(person: Person, ctx: Context) -> dict[str, Any]:
             place["extension"] = [
                 {
                     "url": systems.INSEE_CODE,
-                    "valueCoding": _coding(systems.INSEE_COG, person.birth_place_code),
+                    "valueCoding": coding(systems.INSEE_COG, person.birth_place_code),
                 }
             ]
         extensions.append({"url": systems.BIRTH_PLACE, "valueAddress": place})
@@ -142,7 +138,7 @@ def render_patient(person: Person, ctx: Context) -> dict[str, Any]:
         identifiers.append(
             {
                 "use": "official",
-                "type": {"coding": [_coding(systems.FR_IDENTIFIER_TYPE, "INS-NIR")]},
+                "type": {"coding": [coding(systems.FR_IDENTIFIER_TYPE, "INS-NIR")]},
                 "system": systems.INS_NIR,
                 "value": person.nir,
             }
@@ -165,7 +161,7 @@ def render_patient(person: Person, ctx: Context) -> dict[str, Any]:
             entry["extension"] = [
                 {
                     "url": systems.INSEE_CODE,
-                    "valueCoding": _coding(systems.INSEE_COG, person.commune_code),
+                    "valueCoding": coding(systems.INSEE_COG, person.commune_code),
                 }
             ]
         address.append(entry)
@@ -428,18 +424,7 @@ FORM_FIELDS = {
 def _valid(form: PersonForm) -> dict[str, Any]:
     if form.is_valid():
         return form.person_data()
-    issues = []
-    for field, errors in form.errors.items():
-        where = FORM_FIELDS.get(field, "Patient")
-        for message in errors:
-            issues.append(
-                Issue(
-                    "business-rule" if field in {"identity_status", "__all__"} else "value",
-                    f"{where}: {message}",
-                    where,
-                )
-            )
-    raise FhirError(422, issues)
+    raise form_error(form, FORM_FIELDS, "Patient", rules=frozenset({"identity_status"}))
 
 
 def _partial_french(value: str) -> str:
@@ -497,15 +482,15 @@ def _extensions(resource: dict[str, Any], fields: dict[str, Any], kept: dict[str
         url = ext.get("url")
         if url == systems.IDENTITY_RELIABILITY:
             for part in ext.get("extension") or []:
-                coding = part.get("valueCoding") or {}
+                value = part.get("valueCoding") or {}
                 if part.get("url") in {"identityStatus", "identityReliability"}:
-                    status = STATUSES.get(coding.get("code", ""))
+                    status = STATUSES.get(value.get("code", ""))
                     if status is None:
                         raise fail(
                             422,
                             "value",
                             _("Unknown identity status “%(code)s”: PROV, RECUP, VALI or QUAL.")
-                            % {"code": str(coding.get("code", ""))[:20]},
+                            % {"code": str(value.get("code", ""))[:20]},
                             "Patient.extension",
                         )
                     fields["identity_status"] = status
@@ -514,7 +499,7 @@ def _extensions(resource: dict[str, Any], fields: dict[str, Any], kept: dict[str
                         IdentityStatus.QUALIFIED,
                     }
                 elif part.get("url") == "validationMode":
-                    document = DOCUMENTS.get(coding.get("code", ""))
+                    document = DOCUMENTS.get(value.get("code", ""))
                     fields["document_type"] = document or DocumentType.OTHER
                 elif part.get("url") == "comment":
                     codes = {

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from maillage.core.roles import Section
 from maillage.fhir.access import section_rows
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import fail
+from maillage.fhir.errors import fail, form_error
 from maillage.fhir.registry import (
     Context,
     Include,
@@ -37,17 +37,15 @@ from maillage.fhir.registry import (
     Written,
     fhir_date,
     instant,
+    member_reference,
     reference,
 )
 from maillage.fhir.resources.sharing import (
-    EVERYTHING,
-    form_error,
-    member_reference,
     person_includes,
     record_to_write,
     token_param,
 )
-from maillage.fhir.search import Param, Token, any_of, date_param, reference_param
+from maillage.fhir.search import EVERY, Param, Token, any_of, date_param, reference_param
 from maillage.lib import epices
 from maillage.rights import actions
 from maillage.rights.models import EpicesScore
@@ -90,11 +88,11 @@ def render_questionnaire_response(row: EpicesScore) -> dict[str, Any]:
 
 
 def _status_build(values: list[Token], modifier: str) -> Q:
-    return any_of([EVERYTHING for token in values if token.code == "completed"])
+    return any_of([EVERY for token in values if token.code == "completed"])
 
 
 def _questionnaire_build(values: list[str], modifier: str) -> Q:
-    return any_of([EVERYTHING for value in values if value.split("|")[0] == EPICES])
+    return any_of([EVERY for value in values if value.split("|")[0] == EPICES])
 
 
 # --- Writing -----------------------------------------------------------------------------

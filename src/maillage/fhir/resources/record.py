@@ -26,12 +26,28 @@ from pydantic import ValidationError as PydanticError
 from maillage import api
 from maillage.core.access import ALL_SECTIONS, RecordAccess, get_record_for_member
 from maillage.core.roles import Section
-from maillage.fhir import systems
+from maillage.fhir import registry, systems
 from maillage.fhir.access import section_rows
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import FhirError, Issue, fail
-from maillage.fhir.registry import Context, Include, ResourceType, Written, instant, reference
-from maillage.fhir.search import Param, Token, any_of, code_param, date_param, reference_param
+from maillage.fhir.errors import FhirError, Issue, fail, form_error
+from maillage.fhir.registry import (
+    Context,
+    Include,
+    ResourceType,
+    Written,
+    instant,
+    reference,
+)
+from maillage.fhir.search import (
+    Param,
+    Token,
+    any_of,
+    code_param,
+    date_param,
+    id_values,
+    int_id,
+    reference_param,
+)
 from maillage.lib import observations as obs
 from maillage.record import actions
 from maillage.record.choices import (
@@ -61,11 +77,7 @@ KIND_OF_LOINC = {kind.loinc: code for code, kind in obs.KINDS.items()}
 
 
 def section_coding(section: str) -> dict[str, Any]:
-    return {
-        "coding": [
-            {"system": SECTION_SYSTEM, "code": section, "display": str(Section(section).label)}
-        ]
-    }
+    return registry.concept(SECTION_SYSTEM, section, Section(section).label)
 
 
 def section_from(concepts: list[dict[str, Any]] | None) -> str | None:
@@ -145,7 +157,7 @@ class EntryType(ResourceType):
             raise fail(403, "forbidden", _("Only members of the team write in a record."))
         ref = str((resource.get(field) or {}).get("reference", ""))
         kind, _sep, pk = ref.rpartition("/")
-        if kind.rsplit("/", 1)[-1] != "Patient" or not pk.isdigit():
+        if kind.rsplit("/", 1)[-1] != "Patient" or int_id(pk) is None:
             raise fail(
                 422,
                 "required",
@@ -375,8 +387,8 @@ ENCOUNTER_FIELDS = {
 
 def _member_id(ref: str) -> int | None:
     kind, _sep, pk = ref.rpartition("/")
-    if kind.rsplit("/", 1)[-1] in {"PractitionerRole", "Practitioner"} and pk.isdigit():
-        return int(pk)
+    if kind.rsplit("/", 1)[-1] in {"PractitionerRole", "Practitioner"}:
+        return int_id(pk)
     return None
 
 
@@ -477,7 +489,7 @@ INTERPRETING_LANGUAGE = "urn:maillage:extension:interpreting-language"
 
 
 def _participant_condition(values: list[str], modifier: str) -> Q:
-    ids = [int(v) for v in values if v.isdigit() and len(v) < 19]
+    ids = id_values(values)
     took_part = Participant.objects.filter(member_id__in=ids).values("entry_id")
     return Q(author_id__in=ids) | Q(pk__in=took_part)
 
@@ -664,7 +676,7 @@ class ObservationType(EntryType):
                 Entry.objects.filter(
                     person=access.person,
                     kind=EntryKind.ENCOUNTER,
-                    pk=int(pk) if pk.isdigit() else 0,
+                    pk=int_id(pk) or 0,
                 )
                 .filter(section__in=sorted(access.readable))
                 .first()
@@ -835,16 +847,8 @@ class ConditionType(EntryType):
                 "section": "category",
                 "text": "note",
             }
-            raise FhirError(
-                422,
-                [
-                    Issue(
-                        "value", f"Condition.{where.get(f, f)}: {m}", f"Condition.{where.get(f, f)}"
-                    )
-                    for f, messages in form.errors.items()
-                    for m in messages
-                ],
-            )
+            paths = {f: f"Condition.{where.get(f, f)}" for f in form.errors}
+            raise form_error(form, paths, "Condition")
         data = dict(form.cleaned_data)
         status_codes = [
             c.get("code") for c in (resource.get("clinicalStatus") or {}).get("coding") or []

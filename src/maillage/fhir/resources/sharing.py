@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.forms import BaseForm
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,17 +40,20 @@ from maillage.core.templatetags.core_tags import event_reason
 from maillage.fhir import systems
 from maillage.fhir.access import own_record
 from maillage.fhir.caller import Caller
-from maillage.fhir.errors import FhirError, Issue, fail
+from maillage.fhir.errors import FhirError, fail, form_error
 from maillage.fhir.registry import (
     REGISTRY,
     Context,
     Include,
     ResourceType,
     Written,
+    coding,
     instant,
+    member_reference,
     reference,
 )
 from maillage.fhir.search import (
+    EVERY,
     Param,
     Token,
     any_of,
@@ -71,7 +73,6 @@ from maillage.record.views.sharing import concerns
 
 # --- Shared helpers (also used by documents.py and questionnaire.py) ---------------------
 
-EVERYTHING = Q(pk__isnull=False)
 SECTION_SYSTEM = systems.local("record-section")
 ROLE_SYSTEM = systems.local("role")
 SECTION_LABELS = dict(Section.choices)
@@ -79,21 +80,11 @@ ROLE_LABELS = dict(Role.choices)
 
 
 def section_coding(section: str) -> dict[str, Any]:
-    return {
-        "system": SECTION_SYSTEM,
-        "code": section,
-        "display": str(SECTION_LABELS.get(section, section)),
-    }
+    return coding(SECTION_SYSTEM, section, SECTION_LABELS.get(section, section))
 
 
 def role_coding(role: str) -> dict[str, Any]:
-    return {"system": ROLE_SYSTEM, "code": role, "display": str(ROLE_LABELS.get(role, role))}
-
-
-def member_reference(member: Member | None) -> dict[str, Any] | None:
-    if member is None:
-        return None
-    return reference("PractitionerRole", member.pk, member.display_name)
+    return coding(ROLE_SYSTEM, role, ROLE_LABELS.get(role, role))
 
 
 def referenced_id(value: Any, targets: tuple[str, ...], where: str) -> int | None:
@@ -154,20 +145,6 @@ def person_includes(kind: str, author_field: str) -> dict[str, Include]:
     }
 
 
-def form_error(form: BaseForm, where: dict[str, str], default: str) -> FhirError:
-    """The form's errors as a 422 OperationOutcome (the form's own messages)."""
-    issues = []
-    for field, errors in form.errors.items():
-        path = where.get(field, default)
-        for message in errors:
-            issues.append(
-                Issue(
-                    "business-rule" if field == "__all__" else "value", f"{path}: {message}", path
-                )
-            )
-    return FhirError(422, issues)
-
-
 def codes_of(concepts: Any, system: str) -> list[str]:
     """The codes of ``system`` in a CodeableConcept, a list of them or a list of Codings."""
     if isinstance(concepts, dict):
@@ -177,9 +154,9 @@ def codes_of(concepts: Any, system: str) -> list[str]:
         if not isinstance(item, dict):
             continue
         codings = item.get("coding") if "coding" in item else [item]
-        for coding in codings or []:
-            if isinstance(coding, dict) and coding.get("system") == system and coding.get("code"):
-                codes.append(str(coding["code"]))
+        for one in codings or []:
+            if isinstance(one, dict) and one.get("system") == system and one.get("code"):
+                codes.append(str(one["code"]))
     return codes
 
 
@@ -300,7 +277,7 @@ def _relationship_build(values: list[Token], modifier: str) -> Q:
     for token in values:
         if token.code is None:
             if token.system in (V3_ROLE, RELATION_SYSTEM):
-                conditions.append(EVERYTHING)
+                conditions.append(EVERY)
             continue
         kinds: set[str] = set()
         if token.system in (None, RELATION_SYSTEM) and token.code in KIND_LABELS:
