@@ -11,6 +11,11 @@ urlpatterns = [
     path("equipe/", core_views.members, name="members"),
     path("equipe/<int:pk>/desactiver/", core_views.deactivate_member, name="deactivate_member"),
     path("equipe/<int:pk>/reactiver/", core_views.reactivate_member, name="reactivate_member"),
+    path(
+        "equipe/<int:pk>/export/",
+        core_views.member_export_right,
+        name="member_export_right",
+    ),
     path("invitation/<str:token>/", core_views.accept_invitation, name="accept_invitation"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path(

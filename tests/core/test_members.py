@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from maillage.core.access import can
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.models import AccessEvent, Invitation, Member, User
 from maillage.core.roles import Role
@@ -268,6 +269,50 @@ def test_it_does_not_let_a_non_admin_deactivate(as_reception, doctor):
     assert as_reception.post(reverse("deactivate_member", args=[doctor.pk])).status_code == 404
     doctor.refresh_from_db()
     assert doctor.is_active
+
+
+# --- The export right (docs/adr/0010) --------------------------------------------------
+
+
+def test_the_admin_gives_and_withdraws_the_export_right(as_admin, admin_member, doctor):
+    url = reverse("member_export_right", args=[doctor.pk])
+    page = as_admin.get(reverse("members")).content.decode()
+    assert f'action="{url}"' in page
+    response = as_admin.post(url, {"may_export": "1"}, follow=True)
+    assert response.status_code == 200
+    doctor.refresh_from_db()
+    assert doctor.may_export
+    assert can(doctor, "bulk_export", doctor.structure)
+    as_admin.post(url, {"may_export": "0"})
+    doctor.refresh_from_db()
+    assert not doctor.may_export
+    assert not can(doctor, "bulk_export", doctor.structure)
+    reasons = AccessEvent.objects.filter(
+        actor_member=admin_member, object_type="core.member", object_id=str(doctor.pk)
+    ).values_list("reason", flat=True)
+    assert list(reasons) == ["export right given", "export right withdrawn"]
+
+
+def test_the_export_right_is_not_given_outside_the_team(as_admin, partner, reception):
+    response = as_admin.post(reverse("member_export_right", args=[partner.pk]), {"may_export": "1"})
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert not partner.may_export
+    as_admin.post(reverse("deactivate_member", args=[reception.pk]))
+    as_admin.post(reverse("member_export_right", args=[reception.pk]), {"may_export": "1"})
+    reception.refresh_from_db()
+    assert not reception.may_export
+
+
+def test_only_the_admin_gives_the_export_right(as_reception, as_admin, doctor, other_member):
+    url = reverse("member_export_right", args=[doctor.pk])
+    assert as_reception.post(url, {"may_export": "1"}).status_code == 404
+    other = reverse("member_export_right", args=[other_member.pk])
+    assert as_admin.post(other, {"may_export": "1"}).status_code == 404
+    assert as_admin.get(url).status_code == 405
+    doctor.refresh_from_db()
+    other_member.refresh_from_db()
+    assert not doctor.may_export and not other_member.may_export
 
 
 # --- Switching structure ---------------------------------------------------------------

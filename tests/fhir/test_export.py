@@ -1,6 +1,7 @@
 """Bulk export (``$export``, ``Patient/$export``): asked by a program with the export
-scope of the structure's administrator, written by the worker as NDJSON, followed and
-fetched with the same token; exactly what the member reads, logged as an export."""
+scope of the structure's administrator or of a member given the right (docs/adr/0010),
+written by the worker as NDJSON, followed and fetched with the same token; exactly what
+the member reads, logged as an export."""
 
 from __future__ import annotations
 
@@ -159,6 +160,35 @@ def test_who_may_export(admin_member, doctor, fhir_anonymous, fhir_person, recor
     assert kickoff(fhir_anonymous).status_code == 401
     # A person's session cannot export either.
     assert fhir_person.client.get("/fhir/R4/$export", **ASYNC).status_code == 403
+
+
+def test_a_member_given_the_right_exports_what_they_read(
+    admin_member, doctor, record, django_capture_on_commit_callbacks
+):
+    from maillage.core.actions import do_set_export_right
+
+    do_set_export_right(admin_member, doctor, may_export=True)
+    assert "export" in tokens.scopes_for(doctor)
+    gp = fhir_as(doctor, scopes=("read", "export"))
+    response = kickoff(gp, capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202, response.content.decode()
+    run_worker()
+    manifest = status(gp, response["Content-Location"]).json()
+    files = {item["type"]: item for item in manifest["output"]}
+    # The GP reads the clinical part: the note is in the export.
+    notes = fetch(gp, files["DocumentReference"]["url"])
+    assert any(str(record.pk) in n["subject"]["reference"] for n in notes)
+
+    # Withdrawn: the token's export scope no longer works, and a queued export stops.
+    queued = kickoff(gp, capture=django_capture_on_commit_callbacks)
+    assert queued.status_code == 202
+    do_set_export_right(admin_member, doctor, may_export=False)
+    run_worker()
+    assert BulkExport.objects.get(pk=queued["Content-Location"].rsplit("/", 1)[1]).status == (
+        BulkExport.Status.FAILED
+    )
+    assert kickoff(gp).status_code == 403
+    assert "export" not in tokens.scopes_for(doctor)
 
 
 def test_one_export_at_a_time_cancel_and_other_teams(

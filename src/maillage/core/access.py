@@ -106,9 +106,13 @@ def can_on_structure(member: Member | None, verb: str, structure: Structure) -> 
         return role in TEAM_ROLES
     if verb == "review_duplicates":
         return section_right(role, S.ADMINISTRATIVE) == RW
-    if verb in {"manage_members", "bulk_export"}:
-        # A bulk export (FHIR $export) is the structure's decision: its administrator's.
+    if verb == "manage_members":
         return role == Role.ADMIN
+    if verb == "bulk_export":
+        # A bulk export (FHIR $export) is the structure's decision: its administrator, and
+        # the members the administrator gave the right to (docs/adr/0010). What it carries
+        # is what the exporting member reads, type by type.
+        return role == Role.ADMIN or (member.may_export and role in TEAM_ROLES)
     if verb in {"view_directory", "edit_directory", "view_territory", "search_codes"}:
         # The territory's resources are the whole team's working knowledge.
         return role in TEAM_ROLES

@@ -90,6 +90,17 @@ def do_deactivate_member(admin: Member, member: Member) -> None:
 
 
 @transaction.atomic
+def do_set_export_right(admin: Member, member: Member, *, may_export: bool) -> None:
+    """Give or withdraw a member's right to bulk export (docs/adr/0010); logged."""
+    if member.may_export == may_export:
+        return
+    member.may_export = may_export
+    member.save(update_fields=["may_export"])
+    reason = "export right given" if may_export else "export right withdrawn"
+    log_event(action=A.UPDATE, member=admin, obj=member, reason=reason)
+
+
+@transaction.atomic
 def do_reactivate_member(admin: Member, member: Member) -> None:
     member.is_active = True
     member.deactivated_at = None

@@ -73,6 +73,11 @@ class Member(models.Model):
     profession = models.CharField(_("profession"), max_length=40, choices=PROFESSIONS)
     rpps = models.CharField(_("RPPS number"), max_length=11, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    may_export = models.BooleanField(
+        _("may export the structure's data"),
+        default=False,
+        help_text=_("Given by the administrator: FHIR bulk export of what this member reads."),
+    )
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
     deactivated_by = models.ForeignKey(

@@ -57,7 +57,8 @@ def clean_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 def scopes_for(member: Member) -> list[str]:
-    """The scopes this member may give a token: bulk export for the administrator only."""
+    """The scopes this member may give a token: bulk export only for a member who may
+    export (the administrator, or a member given the right: docs/adr/0010)."""
     from maillage.core.access import can
 
     return [

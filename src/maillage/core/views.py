@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maillage.core import actions
-from maillage.core.access import can
+from maillage.core.access import TEAM_ROLES, can
 from maillage.core.forms import AcceptInvitationForm, InviteForm
 from maillage.core.middleware import SESSION_KEY
 from maillage.core.models import Invitation, Member, User
+from maillage.core.roles import Role
 from maillage.people.views import current_member, home_context, require
 
 
@@ -70,7 +71,12 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/members.html",
-        {"team": team, "form": form, "pending": pending.order_by("-created_at")},
+        {
+            "team": team,
+            "form": form,
+            "pending": pending.order_by("-created_at"),
+            "export_roles": sorted(TEAM_ROLES - {Role.ADMIN}),
+        },
     )
 
 
@@ -104,6 +110,23 @@ def reactivate_member(request: HttpRequest, pk: int) -> HttpResponse:
     admin, target = _managed_member(request, pk)
     actions.do_reactivate_member(admin, target)
     messages.success(request, _("%(name)s is active again.") % {"name": target.display_name})
+    return redirect("members")
+
+
+@login_required
+@require_POST
+def member_export_right(request: HttpRequest, pk: int) -> HttpResponse:
+    admin, target = _managed_member(request, pk)
+    give = request.POST.get("may_export") == "1"
+    if give and not (target.is_active and target.role in TEAM_ROLES):
+        messages.error(request, _("Only an active member of the team can be given this right."))
+        return redirect("members")
+    actions.do_set_export_right(admin, target, may_export=give)
+    if give:
+        text = _("%(name)s may now export the structure's data (what they read).")
+    else:
+        text = _("%(name)s may no longer export the structure's data.")
+    messages.success(request, text % {"name": target.display_name})
     return redirect("members")
 
 
