@@ -152,6 +152,27 @@ def load_persons(centre: Centre, count: int) -> float:
     return seconds
 
 
+def care_team_dataset(persons: int, entries_per_person: int = 20) -> tuple[Centre, int]:
+    """The record dataset: ``persons`` synthetic persons in a structure that is one care
+    team, and about ``entries_per_person`` × ``persons`` journal entries written by a scale
+    team (50,000 persons and about 1,000,000 entries at full size). Returns the centre and
+    the number of entries written."""
+    from maillage.core.management.commands.generate import generate_entries
+    from maillage.people.synthetic import generate_persons
+
+    centre = make_centre()
+    centre.structure.is_care_team = True
+    centre.structure.save(update_fields=["is_care_team"])
+    start = time.perf_counter()
+    generate_persons(centre.structure, persons, seed=SEED, created_by=centre.member)
+    log(f"{persons} persons in {time.perf_counter() - start:.1f} s")
+    start = time.perf_counter()
+    written = generate_entries(centre.structure, persons * entries_per_person, seed=SEED)
+    log(f"{written} entries in {time.perf_counter() - start:.1f} s")
+    analyze()
+    return centre, written
+
+
 # --- Figures ---------------------------------------------------------------------------
 
 

@@ -21,6 +21,8 @@ BENCHMARKS = (
     "free_slots",
     "renewals",
     "rights_estimate",
+    "fhir_export",
+    "fhir_search",
 )
 
 

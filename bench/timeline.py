@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import SEED, analyze, log, make_centre, peak_rss_mb, percentile
+from bench import SEED, care_team_dataset, peak_rss_mb, percentile
 
 ENTRIES_PER_PERSON = 20
 
@@ -32,23 +32,12 @@ def prepare(persons: int) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from maillage.core.management.commands.generate import generate_entries
     from maillage.core.models import Member
     from maillage.core.roles import Role
-    from maillage.people.synthetic import generate_persons
     from maillage.record.models import Entry
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    centre = make_centre()
-    centre.structure.is_care_team = True
-    centre.structure.save(update_fields=["is_care_team"])
-    start = time.perf_counter()
-    generate_persons(centre.structure, persons, seed=SEED, created_by=centre.member)
-    log(f"{persons} persons in {time.perf_counter() - start:.1f} s")
-    start = time.perf_counter()
-    written = generate_entries(centre.structure, persons * ENTRIES_PER_PERSON, seed=SEED)
-    log(f"{written} entries in {time.perf_counter() - start:.1f} s")
-    analyze()
+    centre, _written = care_team_dataset(persons, ENTRIES_PER_PERSON)
     heavy = Entry.objects.order_by("person_id").values_list("person_id", flat=True).first()
     gp = Member.objects.filter(structure=centre.structure, role=Role.GP).first()
     assert heavy is not None and gp is not None

@@ -169,6 +169,16 @@ def test_a_member_given_the_right_exports_what_they_read(
 
     do_set_export_right(admin_member, doctor, may_export=True)
     assert "export" in tokens.scopes_for(doctor)
+    # A second clinical resource of the same person, of another type (a Condition).
+    actions.do_add_problem(
+        record_access(doctor, record),
+        title="Asthme",
+        section=Section.CLINICAL,
+        code="R96",
+        code_system="icpc2",
+        onset=None,
+        text="",
+    )
     gp = fhir_as(doctor, scopes=("read", "export"))
     response = kickoff(gp, capture=django_capture_on_commit_callbacks)
     assert response.status_code == 202, response.content.decode()
@@ -178,6 +188,11 @@ def test_a_member_given_the_right_exports_what_they_read(
     # The GP reads the clinical part: the note is in the export.
     notes = fetch(gp, files["DocumentReference"]["url"])
     assert any(str(record.pk) in n["subject"]["reference"] for n in notes)
+    # One export event per person and section, however many resources of it left.
+    events = AccessEvent.objects.filter(action="export", actor_member=doctor)
+    pairs = list(events.values_list("person_id", "section"))
+    assert "Condition" in files
+    assert (record.pk, Section.CLINICAL) in pairs and len(pairs) == len(set(pairs))
 
     # Withdrawn: the token's export scope no longer works, and a queued export stops.
     queued = kickoff(gp, capture=django_capture_on_commit_callbacks)

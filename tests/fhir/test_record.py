@@ -176,6 +176,10 @@ def test_conditions_round_trip_and_correction(fhir_doctor, person):
     assert response.status_code == 201, response.content.decode()
     created = response.json()
     assert created["code"]["text"] == "Burnt Ear"
+    # The example is coded in SNOMED CT only: the code is kept and read back.
+    assert {"system": "http://snomed.info/sct", "code": "39065001", "display": "Burn of ear"} in (
+        created["code"]["coding"]
+    )
     assert created["onsetDateTime"] == "2012-05-24"
     assert created["clinicalStatus"]["coding"][0]["code"] == "active"
     created["clinicalStatus"] = {
@@ -200,6 +204,32 @@ def test_conditions_round_trip_and_correction(fhir_doctor, person):
         created, code={"coding": [{"system": "http://hl7.org/fhir/sid/icpc-2", "code": "ZZZ"}]}
     )
     assert fhir_doctor.put(f"Condition/{created['id']}", bad).status_code == 422
+
+
+def test_other_codings_come_back_while_the_problem_reads_the_same(fhir_doctor, doctor, person):
+    snomed = {"system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes"}
+    icpc = {"system": "http://hl7.org/fhir/sid/icpc-2", "code": "T90"}
+    resource = {
+        "resourceType": "Condition",
+        "subject": {"reference": f"Patient/{person.pk}"},
+        "code": {"coding": [snomed, icpc], "text": "Diabète de type 2"},
+    }
+    response = fhir_doctor.post("Condition", resource)
+    assert response.status_code == 201, response.content.decode()
+    created = response.json()
+    assert created["code"]["coding"] == [icpc, snomed]  # the record's code first, once
+    entry = Entry.objects.get(pk=created["id"])
+    access = record_access(doctor, person)
+
+    # Resolved in the web page: still the same problem, the SNOMED CT coding stays.
+    entry = actions.do_correct_entry(access, entry, {"status": "resolved"}, reason="guérison")
+    read = fhir_doctor.read(f"Condition/{entry.pk}")
+    assert snomed in read["code"]["coding"]
+
+    # Recoded in the web page: the SNOMED CT coding no longer describes it.
+    actions.do_correct_entry(access, entry, {"code": "T89"}, reason="type 1")
+    read = fhir_doctor.read(f"Condition/{entry.pk}")
+    assert read["code"]["coding"] == [{"system": icpc["system"], "code": "T89"}]
 
 
 def test_treatments_are_medication_statements(fhir_doctor, doctor, person):

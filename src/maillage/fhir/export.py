@@ -4,8 +4,10 @@ stays flat whatever the size of the structure.
 
 The export carries exactly what the member reads through the interface — the same
 policy, type by type — and writes the access log as it goes: one ``export`` event per
-(person, section) of each page. ``Patient/$export`` keeps the types of the persons'
-compartments; ``$export`` adds the rest (team, rooms, directory). Files expire after
+person and section, the first time the job writes something of that section (the job
+remembers which pairs it logged: a few bytes per person, not per resource).
+``Patient/$export`` keeps the types of the persons' compartments; ``$export`` adds the
+rest (team, rooms, directory). Files expire after
 ``MAILLAGE_FHIR_EXPORT_DAYS`` days (the worker removes them).
 """
 
@@ -70,6 +72,7 @@ def _write_type(
     name: str,
     path: Path,
     cancelled: Callable[[], bool],
+    logged: set[tuple[int, str]],
 ) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
@@ -84,8 +87,10 @@ def _write_type(
                     out.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
                     out.write("\n")
                 count += len(page)
+                reads = audit_rows(part, page) - logged
+                logged |= reads
                 log_person_reads(
-                    reads=audit_rows(part, page),
+                    reads=reads,
                     member=job.member,
                     action=AccessEvent.Action.EXPORT,
                     reason=AUDIT_REASON,
@@ -117,12 +122,13 @@ def run_export(job_id: str) -> str:
         return BulkExport.objects.filter(pk=job.pk, status=Status.CANCELLED).exists()
 
     output = []
+    logged: set[tuple[int, str]] = set()
     try:
         names = types_of(job)
         for number, name in enumerate(names, start=1):
             BulkExport.objects.filter(pk=job.pk).update(progress=f"{name} ({number}/{len(names)})")
             file_name = f"{name}.ndjson"
-            count = _write_type(job, caller, ctx, name, folder / file_name, cancelled)
+            count = _write_type(job, caller, ctx, name, folder / file_name, cancelled, logged)
             if cancelled():
                 shutil.rmtree(folder, ignore_errors=True)
                 return str(Status.CANCELLED)

@@ -5,6 +5,9 @@ when the resource is read.
 - Top-level elements the mapping did not take are kept as they were sent.
 - A list element the mapping took part of (``telecom`` with three phones) keeps the
   items it did not take.
+- The ``code`` of a problem coded in several systems (ICPC-2 and SNOMED CT…) is kept
+  whole, and its other codings come back as long as the problem still reads the same
+  (same text, no code the kept one lacks): once recoded or renamed, they are dropped.
 - The narrative (``text``) is kept only as long as the row has not changed since: a stale
   narrative would tell a reader something the record no longer says.
 """
@@ -85,11 +88,39 @@ def merge(rt: ResourceType, row: Any, resource: dict[str, Any], stored: Stored) 
     for key, value in found.elements.items():
         if key == "text" and changed is not None and changed > found.saved_at:
             continue
+        if key == "code" and not _same_concept(resource.get(key), value):
+            continue
         if resource.get(key) in (None, "", [], {}):
             resource[key] = value
         elif isinstance(resource[key], list) and isinstance(value, list):
             resource[key] = [*resource[key], *value]
+        elif key == "code" and isinstance(resource[key], dict):
+            resource[key] = {**resource[key], "coding": _codings(resource[key], value)}
     return resource
+
+
+def _code_keys(concept: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(c.get("system"), c.get("code")) for c in concept.get("coding") or []]
+
+
+def _same_concept(rendered: Any, kept: Any) -> bool:
+    """Whether a kept CodeableConcept still describes the row: the row renders the same
+    text and no coding the kept one lacks."""
+    if not isinstance(rendered, dict) or not isinstance(kept, dict):
+        return rendered in (None, {})
+    known = set(_code_keys(kept))
+    return rendered.get("text") == kept.get("text") and all(
+        key in known for key in _code_keys(rendered)
+    )
+
+
+def _codings(rendered: dict[str, Any], kept: dict[str, Any]) -> list[dict[str, Any]]:
+    """The row's codings, then the kept ones it does not have (by system and code)."""
+    own = list(rendered.get("coding") or [])
+    seen = set(_code_keys(rendered))
+    return own + [
+        c for c in kept.get("coding") or [] if (c.get("system"), c.get("code")) not in seen
+    ]
 
 
 def render_rows(rt: ResourceType, rows: Sequence[Any], ctx: Context) -> list[dict[str, Any]]:

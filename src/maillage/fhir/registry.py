@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import abc
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from maillage.fhir.errors import fail
@@ -62,11 +64,26 @@ def instant(value: datetime.datetime | None) -> str | None:
     """A FHIR instant/dateTime in Paris time with its offset, to the second."""
     if value is None:
         return None
-    return timezone.localtime(value).replace(microsecond=0).isoformat()
+    # The default zone, read once (no zone is ever activated per request): an instant
+    # carries its offset, and this runs for every date of every resource exported.
+    return value.astimezone(timezone.get_default_timezone()).replace(microsecond=0).isoformat()
 
 
 def fhir_date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+@functools.cache
+def _labels(choices: Any, language: str) -> dict[Any, str]:
+    return {value: str(text) for value, text in choices.choices}
+
+
+def label(choices: Any, value: Any) -> str:
+    """The label of ``value`` among ``choices`` (a ``TextChoices`` class) in the active
+    language, or the value itself when unknown. Cached per language: Django's
+    ``get_FOO_display`` evaluates the field's lazy labels at each call, which a bulk
+    export of a million rows cannot afford."""
+    return _labels(choices, get_language() or "").get(value, str(value))
 
 
 def coding(system: str, code: str, display: Any = "") -> dict[str, Any]:
@@ -98,18 +115,39 @@ def reference(kind: str, pk: Any, display: str = "") -> dict[str, Any]:
 
 def clean(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource without empty values (FHIR forbids empty strings, lists and objects)."""
-
-    def tidy(value: Any) -> Any:
-        if isinstance(value, dict):
-            kept = {k: tidy(v) for k, v in value.items()}
-            return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
-        if isinstance(value, list):
-            kept_items = [tidy(v) for v in value]
-            return [v for v in kept_items if v not in (None, "", [], {})]
-        return value
-
-    result: dict[str, Any] = tidy(resource)
+    result: dict[str, Any] = _tidy(resource)
     return result
+
+
+_EMPTIABLE = (str, dict, list)
+
+
+def _kept(value: Any) -> bool:
+    return value is not None and (bool(value) or not isinstance(value, _EMPTIABLE))
+
+
+def _tidy(value: Any) -> Any:
+    # Runs on every element of every resource written (a bulk export renders millions):
+    # one pass, the checks inlined.
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, (dict, list)):
+                item = _tidy(item)
+                if item:
+                    out[key] = item
+            elif item != "":
+                out[key] = item
+        return out
+    items = []
+    for item in value:
+        if isinstance(item, (dict, list)):
+            item = _tidy(item)
+        if _kept(item):
+            items.append(item)
+    return items
 
 
 class ResourceType(abc.ABC):

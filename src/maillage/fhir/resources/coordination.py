@@ -50,6 +50,7 @@ from maillage.coordination.models import (
     Goal,
     GoalStatus,
     HealthProject,
+    OwnerKind,
     Problematique,
     ProjectAction,
     ProjectStatus,
@@ -79,6 +80,7 @@ from maillage.fhir.registry import (
     concept,
     fhir_date,
     instant,
+    label,
     member_reference,
     reference,
 )
@@ -413,7 +415,7 @@ def _action_performer(action: ProjectAction, person_id: int) -> dict[str, Any] |
         return member_reference(action.owner_member)
     if action.owner_kind == "person":
         return _patient_ref(person_id)
-    name = action.owner_name or str(action.get_owner_kind_display())
+    name = action.owner_name or label(OwnerKind, action.owner_kind)
     return {"display": name}
 
 
@@ -421,7 +423,7 @@ def _activity(action: ProjectAction, person_id: int) -> dict[str, Any]:
     return {
         "detail": {
             "kind": "Task",
-            "code": {"text": str(action.get_owner_kind_display())},
+            "code": {"text": label(OwnerKind, action.owner_kind)},
             "status": ACTION_STATUS.get(action.status, "unknown"),
             "statusReason": {"text": action.done_note} if action.done_note else None,
             "goal": [reference("Goal", action.goal_id)] if action.goal_id else [],
@@ -592,7 +594,7 @@ def _expressed_by(goal: Goal, person_id: int) -> dict[str, Any] | None:
     # A member who proposed it without writing another name is the member who wrote it.
     if goal.proposed_by == ProposedBy.MEMBER and (not name or name == writer.display_name):
         return member_reference(writer)
-    return {"display": name or str(goal.get_proposed_by_display())}
+    return {"display": name or label(ProposedBy, goal.proposed_by)}
 
 
 def _goal_notes(goal: Goal, person_id: int) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ import binascii
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +44,7 @@ from maillage.fhir.registry import (
     member_reference,
     reference,
 )
+from maillage.fhir.resources.record import with_authors
 from maillage.fhir.resources.sharing import (
     SECTION_SYSTEM,
     codes_of,
@@ -62,6 +63,7 @@ from maillage.fhir.search import (
     date_param,
     reference_param,
 )
+from maillage.people.models import Person
 from maillage.record import actions, queries
 from maillage.record.choices import DocumentType, EntryKind
 from maillage.record.forms import NoteForm
@@ -293,7 +295,9 @@ class DocumentReferenceType(ResourceType):
         return section_rows(caller, rows, ALL_SECTIONS)
 
     def prepare(self, rows: QuerySet[Any]) -> QuerySet[Any]:
-        return rows.select_related("document", "author__user", "person")
+        return with_authors(rows, "document").prefetch_related(
+            Prefetch("person", queryset=Person.objects.only("pk", "merged_into_id"))
+        )
 
     def section_of(self, row: Any) -> str:
         return str(row.section)

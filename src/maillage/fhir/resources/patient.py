@@ -257,14 +257,29 @@ def _name_condition(text: str, structure_id: int | None) -> Q:
                 + [Q(given_names__icontains=f" {word}")]
             )
             continue
+        if len(word) > MAX_PREFIX_LENGTH:
+            condition &= Q(pk__in=_names_beginning_with(word, structure_id or 0))
+            continue
         matching = PersonSearchKey.objects.filter(
             structure_id=structure_id or 0, key__in=keys
         ).values("person_id")
         condition &= Q(pk__in=matching)
-        if len(word) > MAX_PREFIX_LENGTH:
-            # The index holds beginnings of at most 8 letters: check the rest.
-            condition &= any_of([Q(**{f"{f}__icontains": word}) for f in NAME_FIELDS])
     return condition
+
+
+def _names_beginning_with(word: str, structure_id: int) -> list[int]:
+    """The persons one of whose names begins with ``word``, a normalised word longer than
+    the index's prefixes: the index gives those whose name begins with its first 8
+    letters, and their names, normalised the same way, tell which go on with the rest
+    (the database alone cannot compare without accents)."""
+    prefixed = PersonSearchKey.objects.filter(
+        structure_id=structure_id, key=f"f:{word[:MAX_PREFIX_LENGTH]}"
+    ).values("person_id")
+    return [
+        pk
+        for pk, *names in Person.objects.filter(pk__in=prefixed).values_list("pk", *NAME_FIELDS)
+        if any(token.startswith(word) for token in tokens(" ".join(names)))
+    ]
 
 
 def _identifier(values: list[Token], modifier: str) -> Q:

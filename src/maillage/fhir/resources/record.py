@@ -15,7 +15,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from pydantic import ValidationError as PydanticError
 
 from maillage import api
 from maillage.core.access import ALL_SECTIONS, RecordAccess, get_record_for_member
+from maillage.core.models import Member
 from maillage.core.roles import Section
 from maillage.fhir import registry, systems
 from maillage.fhir.access import section_rows
@@ -54,6 +55,7 @@ from maillage.record.choices import (
     CodeSystem,
     EncounterKind,
     EntryKind,
+    ObservationKind,
     ParticipantKind,
     Place,
     ProblemStatus,
@@ -77,7 +79,7 @@ KIND_OF_LOINC = {kind.loinc: code for code, kind in obs.KINDS.items()}
 
 
 def section_coding(section: str) -> dict[str, Any]:
-    return registry.concept(SECTION_SYSTEM, section, Section(section).label)
+    return registry.concept(SECTION_SYSTEM, section, registry.label(Section, section))
 
 
 def section_from(concepts: list[dict[str, Any]] | None) -> str | None:
@@ -111,6 +113,15 @@ def author(entry: Entry) -> dict[str, Any]:
     return reference("PractitionerRole", entry.author_id, entry.author.display_name)
 
 
+def with_authors(rows: QuerySet[Any], *related: str) -> QuerySet[Any]:
+    """``rows`` with ``related`` joined and their authors read in one more query: a page of
+    a thousand entries has a few authors, and a member object made per row would be most
+    of the cost of a bulk export."""
+    return rows.select_related(*related).prefetch_related(
+        Prefetch("author", queryset=Member.objects.select_related("user"))
+    )
+
+
 class EntryType(ResourceType):
     """What every record entry type shares: access by section, audit, version, writes."""
 
@@ -125,7 +136,7 @@ class EntryType(ResourceType):
         return rows
 
     def prepare(self, rows: QuerySet[Any]) -> QuerySet[Any]:
-        return rows.select_related("author__user")
+        return with_authors(rows)
 
     def section_of(self, row: Any) -> str:
         return str(row.section)
@@ -219,8 +230,15 @@ class EncounterType(EntryType):
     writable = frozenset({"create"})
 
     def prepare(self, rows: QuerySet[Any]) -> QuerySet[Any]:
-        return rows.select_related("author__user", "encounter").prefetch_related(
-            "participants__member__user"
+        # ``to_attr``: a plain list, without a queryset made per row (bulk export).
+        return with_authors(rows, "encounter").prefetch_related(
+            Prefetch(
+                "participants",
+                Participant.objects.order_by("pk").prefetch_related(
+                    Prefetch("member", queryset=Member.objects.select_related("user"))
+                ),
+                to_attr="participant_rows",
+            )
         )
 
     def render(self, row: Any, ctx: Context) -> dict[str, Any]:
@@ -257,7 +275,7 @@ class EncounterType(EntryType):
                 "individual": author(row),
             }
         ]
-        participants += [_participant(p) for p in row.participants.all()]
+        participants += [_participant(p) for p in row.participant_rows]
         return {
             "resourceType": "Encounter",
             "id": str(row.pk),
@@ -275,10 +293,10 @@ class EncounterType(EntryType):
                         {
                             "system": ENCOUNTER_TYPE,
                             "code": enc.kind,
-                            "display": enc.get_kind_display(),
+                            "display": registry.label(EncounterKind, enc.kind),
                         }
                     ],
-                    "text": enc.get_kind_display(),
+                    "text": registry.label(EncounterKind, enc.kind),
                 }
             ],
             "serviceType": section_coding(row.section),
@@ -511,7 +529,7 @@ class ObservationType(EntryType):
     writable = frozenset({"create"})
 
     def prepare(self, rows: QuerySet[Any]) -> QuerySet[Any]:
-        return rows.select_related("author__user", "observation")
+        return with_authors(rows, "observation")
 
     def render(self, row: Any, ctx: Context) -> dict[str, Any]:
         ob = row.observation
@@ -544,9 +562,13 @@ class ObservationType(EntryType):
             ],
             "code": {
                 "coding": [
-                    {"system": systems.LOINC, "code": kind.loinc, "display": ob.get_kind_display()}
+                    {
+                        "system": systems.LOINC,
+                        "code": kind.loinc,
+                        "display": registry.label(ObservationKind, ob.kind),
+                    }
                 ],
-                "text": ob.get_kind_display(),
+                "text": registry.label(ObservationKind, ob.kind),
             },
             "subject": subject(row),
             "encounter": reference("Encounter", row.parent_id) if row.parent_id else None,
@@ -817,15 +839,11 @@ class ConditionType(EntryType):
     ) -> dict[str, Any]:
         code = resource.get("code") or {}
         system, value = "", ""
-        for coding in code.get("coding") or []:
-            if coding.get("system") in CODE_SYSTEM_OF and coding.get("code"):
-                system, value = CODE_SYSTEM_OF[coding["system"]], coding["code"]
-                break
-        title = (
-            code.get("text")
-            or next((c.get("display") for c in code.get("coding") or [] if c.get("display")), "")
-            or value
-        )
+        mapped = _mapped_coding(code)
+        if mapped is not None:
+            coding = code["coding"][mapped]
+            system, value = CODE_SYSTEM_OF[coding["system"]], coding["code"]
+        title = _problem_title(code)
         onset = resource.get("onsetDateTime") or ""
         form = ProblemForm(
             data={
@@ -878,7 +896,7 @@ class ConditionType(EntryType):
             entry = actions.do_correct_entry(
                 access, entry, {"status": data["status"], "ended": data["ended"]}, reason="FHIR"
             )
-        return Written(entry, _kept_condition(resource))
+        return Written(entry, _kept_condition(resource, entry.title))
 
     def update(self, caller: Caller, row: Any, resource: dict[str, Any]) -> Written:
         access = self.access_for(caller, resource, "subject")
@@ -896,10 +914,29 @@ class ConditionType(EntryType):
             for k in ("title", "text", "code_system", "code", "onset", "ended", "status")
         }
         entry = actions.do_correct_entry(access, row, changes, reason="FHIR")
-        return Written(entry, _kept_condition(resource))
+        return Written(entry, _kept_condition(resource, entry.title))
 
 
-def _kept_condition(resource: dict[str, Any]) -> dict[str, Any]:
+def _problem_title(code: dict[str, Any]) -> str:
+    """The problem's title: the code's text, else a coding's display, else the code."""
+    mapped = _mapped_coding(code)
+    return str(
+        code.get("text")
+        or next((c.get("display") for c in code.get("coding") or [] if c.get("display")), "")
+        or (code["coding"][mapped]["code"] if mapped is not None else "")
+    )
+
+
+def _mapped_coding(code: dict[str, Any]) -> int | None:
+    """The position of the coding a problem takes its code from: the first ICPC-2 or
+    ICD-10 one."""
+    for index, coding in enumerate(code.get("coding") or []):
+        if coding.get("system") in CODE_SYSTEM_OF and coding.get("code"):
+            return index
+    return None
+
+
+def _kept_condition(resource: dict[str, Any], title: str) -> dict[str, Any]:
     mapped = {
         "resourceType",
         "id",
@@ -916,7 +953,15 @@ def _kept_condition(resource: dict[str, Any]) -> dict[str, Any]:
         "recorder",
         "note",
     }
-    return {k: v for k, v in resource.items() if k not in mapped}
+    kept = {k: v for k, v in resource.items() if k not in mapped}
+    # A problem coded in other systems too (SNOMED CT…): the whole code is kept, with the
+    # title the record takes, so that its codings come back while the problem reads the
+    # same (kept.py).
+    code = resource.get("code") or {}
+    taken = _mapped_coding(code)
+    if any(i != taken for i, _c in enumerate(code.get("coding") or [])):
+        kept["code"] = {"coding": code["coding"], "text": title}
+    return kept
 
 
 def _condition_code(values: list[Token], modifier: str) -> Q:

@@ -49,6 +49,7 @@ from maillage.fhir.registry import (
     Written,
     coding,
     instant,
+    label,
     member_reference,
     reference,
 )
@@ -75,16 +76,14 @@ from maillage.record.views.sharing import concerns
 
 SECTION_SYSTEM = systems.local("record-section")
 ROLE_SYSTEM = systems.local("role")
-SECTION_LABELS = dict(Section.choices)
-ROLE_LABELS = dict(Role.choices)
 
 
 def section_coding(section: str) -> dict[str, Any]:
-    return coding(SECTION_SYSTEM, section, SECTION_LABELS.get(section, section))
+    return coding(SECTION_SYSTEM, section, label(Section, section))
 
 
 def role_coding(role: str) -> dict[str, Any]:
-    return coding(ROLE_SYSTEM, role, ROLE_LABELS.get(role, role))
+    return coding(ROLE_SYSTEM, role, label(Role, role))
 
 
 def referenced_id(value: Any, targets: tuple[str, ...], where: str) -> int | None:
@@ -470,7 +469,7 @@ def render_consent(row: SharingChoice) -> dict[str, Any]:
     else:
         actor = {
             "role": _actor_role(row.role),
-            "reference": {"display": str(ROLE_LABELS.get(row.role, row.role))},
+            "reference": {"display": label(Role, row.role)},
         }
     performer = [reference("Patient", row.person_id)]
     if row.recorded_by_member is not None:
