@@ -187,6 +187,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def high_water_mb() -> float:
+    """This process's own peak resident memory (``VmHWM``), for a job run in a process of
+    its own: ``ru_maxrss`` would also count the parent's memory at the fork, which
+    survives ``execve``."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return peak_rss_mb()
+
+
 def emit(bench: str, size: str, database: str, figures: dict[str, Any]) -> None:
     def tidy(value: Any) -> Any:
         return round(value, 3) if isinstance(value, float) else value

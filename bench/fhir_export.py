@@ -13,8 +13,8 @@ written to the benchmark's temporary data folder; every line is then counted and
 of each file is validated against the FHIR R4B models (outside the timing).
 
 Figures: ``resources`` (lines written), ``resources_per_s`` (resources over the job's
-wall time, access-log writes included), ``peak_mb`` (the worker process's peak RSS),
-``peak_mb_start`` (the same process's RSS once Django is set up, before the export: the
+wall time, access-log writes included), ``peak_mb`` (the worker process's peak RSS,
+``VmHWM``), ``peak_mb_start`` (the same once Django is set up, before the export: the
 difference is what the export itself holds), ``seconds``, ``access_events`` (export
 events written), ``files``.
 """
@@ -29,20 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import care_team_dataset, log
-
-# What the worker process runs: set Django up, note the RSS, run the job, report.
-WORKER = """
-import json, resource, sys, time
-import django
-django.setup()
-from maillage.fhir.export import run_export
-start_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-start = time.perf_counter()
-status = run_export(sys.argv[1])
-seconds = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"status": status, "seconds": seconds, "start_mb": start_mb, "peak_mb": peak_mb}))
-"""
 
 SAMPLE = 200  # resources validated per file
 
@@ -104,7 +90,7 @@ def run(persons: int) -> dict[str, Any]:
     connections.close_all()  # SQLite: let the worker process write
     log("export running in a worker process")
     done = subprocess.run(
-        [sys.executable, "-c", WORKER, job_id],
+        [sys.executable, "-m", "bench.fhir_export_job", job_id],
         env=os.environ.copy(),
         capture_output=True,
         text=True,

@@ -5,8 +5,9 @@ settings and database the parent benchmark set up (its environment)."""
 from __future__ import annotations
 
 import json
-import resource
 import time
+
+from bench import high_water_mb
 
 
 def main() -> None:
@@ -18,7 +19,7 @@ def main() -> None:
     start = time.perf_counter()
     counts = renewals.run()
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = high_water_mb()
     print(
         json.dumps(
             {

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from maillage.core.access import can
@@ -53,16 +54,24 @@ def types_of(job: BulkExport) -> list[str]:
 
 
 def _pages(part: ResourceType, rows: Any) -> Any:
-    """The rows in pages of ``PAGE``, by increasing primary key (keyset: each page is one
-    indexed query, however far in)."""
+    """The rows in pages of at most ``PAGE``, by increasing primary key. Each page is a
+    stretch of ``PAGE`` stored rows, read by primary key (``part.stored()``), of which
+    those the caller reads (``rows``, checked row by row with EXISTS) are kept. Joining
+    the access rules into the page's query instead lets a database without statistics
+    (SQLite, which never runs ANALYZE by itself) go through every person of the
+    structure at each page: minutes instead of seconds at 50,000 persons."""
+    stored = part.stored().order_by("pk")
+    ids_of = stored.values_list("pk", flat=True)
     last = None
     while True:
-        page_rows = rows if last is None else rows.filter(pk__gt=last)
-        page = list(part.prepare(page_rows.order_by("pk"))[:PAGE])
-        if not page:
+        ids = list((ids_of if last is None else ids_of.filter(pk__gt=last))[:PAGE])
+        if not ids:
             return
-        yield page
-        last = page[-1].pk
+        readable = Exists(rows.filter(pk=OuterRef("pk")))
+        page = list(part.prepare(stored.filter(pk__in=ids).filter(readable)))
+        if page:
+            yield page
+        last = ids[-1]
 
 
 def _write_type(

@@ -189,6 +189,12 @@ class ResourceType(abc.ABC):
         """The joins rendering needs (select_related / prefetch_related)."""
         return rows
 
+    def stored(self) -> QuerySet[Any]:
+        """Every row of the type, whoever may read it, with only conditions on its own
+        table: what a bulk export walks through in primary-key order (``readable`` then
+        keeps what the caller reads of each stretch)."""
+        return self.model._default_manager.all()
+
     @abc.abstractmethod
     def render(self, row: Any, ctx: Context) -> dict[str, Any]:
         """The row as a FHIR resource (empty values are stripped afterwards)."""

@@ -287,8 +287,11 @@ class DocumentReferenceType(ResourceType):
     )
     writable = frozenset({"create"})
 
+    def stored(self) -> QuerySet[Any]:
+        return Entry.objects.filter(kind__in=KINDS)
+
     def readable(self, caller: Caller) -> QuerySet[Any]:
-        rows = Entry.objects.filter(kind__in=KINDS)
+        rows = self.stored()
         if caller.person is not None:
             # Everything but what concerns a third party (the person's right of access).
             return queries.entries_for_person(caller.person).filter(kind__in=KINDS)

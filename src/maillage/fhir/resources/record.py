@@ -129,6 +129,9 @@ class EntryType(ResourceType):
     kind: str = ""
     last_updated = "created_at"
 
+    def stored(self) -> QuerySet[Any]:
+        return Entry.objects.filter(kind=self.kind)
+
     def readable(self, caller: Caller) -> QuerySet[Any]:
         rows = section_rows(caller, Entry.objects.filter(kind=self.kind), ALL_SECTIONS)
         if caller.person is not None:
