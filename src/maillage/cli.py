@@ -36,7 +36,17 @@ def _serve(host: str, port: int, threads: int) -> None:
 
     preload()  # the rules of OpenFisca-France load while the server starts (seconds)
 
-    serve(application, host=host, port=port, threads=threads, ident="maillage")
+    # Behind nginx on the same machine (docs/deploiement.md): believe what it forwards —
+    # HTTPS, the client's address and the host —, from 127.0.0.1 only.
+    serve(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="maillage",
+        trusted_proxy="127.0.0.1",
+        trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for", "x-forwarded-host"},
+    )
 
 
 DEMO_ENV = {

@@ -1,12 +1,13 @@
 from django.urls import include, path
 
 from maillage.api import api
-from maillage.core import notification_views, token_views
+from maillage.core import health, notification_views, token_views
 from maillage.core import views as core_views
 from maillage.portal import invite_views as portal_invite_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("sante/", health.health, name="health"),
     path("structure/changer/", core_views.switch_structure, name="switch_structure"),
     path("equipe/", core_views.members, name="members"),
     path("equipe/<int:pk>/desactiver/", core_views.deactivate_member, name="deactivate_member"),

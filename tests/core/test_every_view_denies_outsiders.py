@@ -24,6 +24,7 @@ PUBLIC_PREFIXES = (
     "api/docs",
     "api/openapi",
     "fhir/R4/metadata",
+    "sante/",  # the health page: tells nothing about anyone (tests/core/test_health.py)
 )
 OWN_SPACE_PREFIXES = ("mon-espace/",)
 REFUSED = {302, 401, 403, 404, 405}

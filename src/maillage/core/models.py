@@ -286,3 +286,27 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+class Heartbeat(models.Model):
+    """A background process says it is alive (``maillage worker`` at each round): the
+    health page (``/sante/``) reads it. One row per process name, updated in place."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+    every_seconds = models.PositiveIntegerField(
+        help_text="How often the process comes back: later than twice that is late."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str, every_seconds: int) -> None:
+        cls.objects.update_or_create(
+            name=name, defaults={"at": timezone.now(), "every_seconds": every_seconds}
+        )
+
+    def is_late(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return (now - self.at).total_seconds() > 2 * self.every_seconds + 60

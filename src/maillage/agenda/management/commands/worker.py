@@ -30,11 +30,14 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from maillage.agenda import reminders
 from maillage.agenda.models import ReminderOutcome
+from maillage.core.health import WORKER
+from maillage.core.models import Heartbeat
 from maillage.fhir import export as fhir_export
 from maillage.rights import renewals
 
 # How often queued tasks are looked for, when there is a queue.
 QUEUE_POLL_SECONDS = 5.0
+HEARTBEAT_SECONDS = 60
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -74,6 +77,7 @@ class Command(BaseCommand):
         self.verbosity = int(options.get("verbosity", 1))
         self.stopping = threading.Event()
         if once:
+            Heartbeat.beat(WORKER, every)
             self.report(reminders.sweep(), always=True)
             self.report_rights(renewals.run(), always=True)
             fhir_export.purge_expired()
@@ -88,6 +92,10 @@ class Command(BaseCommand):
             )
             % {"hours": settings.REMINDER_HOURS, "every": every}
         )
+        if connection.in_atomic_block:  # a test runs the loop inside one: one connection
+            Heartbeat.beat(WORKER, every)
+        else:
+            threading.Thread(target=self.heartbeat, name="heartbeat", daemon=True).start()
         try:
             self.loop(every)
         finally:
@@ -114,6 +122,19 @@ class Command(BaseCommand):
                 self.run_queue()
             wait = max(0.0, next_sweep - time.monotonic())
             self.stopping.wait(min(wait, QUEUE_POLL_SECONDS) if queue else wait)
+
+    def heartbeat(self) -> None:
+        """Tell ``/sante/`` the worker is alive, every ``HEARTBEAT_SECONDS``, from a thread
+        of its own: a long task (a bulk export) keeps the loop busy for minutes."""
+        try:
+            while not self.stopping.is_set():
+                try:
+                    Heartbeat.beat(WORKER, HEARTBEAT_SECONDS)
+                except Exception as exc:  # the database is away: /sante/ will say so
+                    self.stderr.write(f"heartbeat failed ({type(exc).__name__})")
+                self.stopping.wait(HEARTBEAT_SECONDS)
+        finally:
+            connection.close()  # this thread's own connection
 
     def run_queue(self) -> None:
         """Run every queued task that is due, in this process, then come back."""
