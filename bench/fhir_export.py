@@ -35,13 +35,13 @@ SAMPLE = 200  # resources validated per file
 
 def queue_export(persons: int) -> str:
     from maillage.core.actions import do_set_export_right
-    from maillage.core.models import Member
+    from maillage.core.models import Member, User
     from maillage.core.roles import Role
     from maillage.fhir.models import BulkExport
 
     centre, _written = care_team_dataset(persons)
     admin = Member.objects.create(
-        user=centre.member.user.__class__.objects.create_user(username="bench-admin"),
+        user=User.objects.create_user(username="bench-admin"),
         structure=centre.structure,
         role=Role.ADMIN,
         profession="directeur",

@@ -11,7 +11,8 @@ from django.test import Client
 from fhir.resources.R4B import get_fhir_model_class
 
 from maillage.core import tokens
-from maillage.core.models import Member
+from maillage.core.models import AccessEvent, Member
+from maillage.core.roles import Section
 
 BASE = "/fhir/R4"
 
@@ -59,6 +60,20 @@ class FhirClient:
         """The resources a search matched (validated), included ones after them."""
         bundle = self.read(path, **params)
         return [e["resource"] for e in bundle.get("entry", [])]
+
+
+def assert_outcome(response: Any, status: int) -> dict[str, Any]:
+    """The response is an OperationOutcome (valid R4B) with that status."""
+    assert response.status_code == status, response.content.decode()
+    body: dict[str, Any] = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    valid(body)
+    return body
+
+
+def fhir_reads(person: Any, section: str = Section.ADMINISTRATIVE) -> int:
+    """How many FHIR reads of that section of the person's record are logged."""
+    return AccessEvent.objects.filter(person=person, reason="fhir", section=section).count()
 
 
 def fhir_as(member: Member, scopes: tuple[str, ...] = ("read", "write")) -> FhirClient:

@@ -14,7 +14,7 @@ from maillage.core.models import AccessEvent
 from maillage.core.roles import Section
 from maillage.record import actions
 from maillage.record.models import Document, Entry
-from tests.fhir.conftest import valid
+from tests.fhir.conftest import assert_outcome, fhir_reads, valid
 from tests.record.files import tiny_pdf
 
 A = AccessEvent.Action
@@ -70,18 +70,6 @@ def entries(doctor, social_worker, person):
         "social": social,
         "third": third,
     }
-
-
-def fhir_reads(person, section):
-    return AccessEvent.objects.filter(person=person, reason="fhir", section=section).count()
-
-
-def assert_outcome(response, status):
-    assert response.status_code == status, response.content.decode()
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome"
-    valid(body)
-    return body
 
 
 def ids(client, **params):

@@ -14,7 +14,7 @@ from maillage.core.roles import Section
 from maillage.lib import epices
 from maillage.rights import actions
 from maillage.rights.models import EpicesScore
-from tests.fhir.conftest import fhir_as, valid
+from tests.fhir.conftest import assert_outcome, fhir_as, valid
 
 EPICES = "urn:maillage:questionnaire:epices"
 A = AccessEvent.Action
@@ -30,14 +30,6 @@ def score(social_worker, person) -> EpicesScore:
     return actions.do_record_epices(
         record_access(social_worker, person), datetime.date(2024, 3, 1), answers
     )
-
-
-def assert_outcome(response, status):
-    assert response.status_code == status, response.content.decode()
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome"
-    valid(body)
-    return body
 
 
 def social_reads(person):

@@ -16,24 +16,12 @@ from maillage.people.models import Relation
 from maillage.record import actions as record_actions
 from maillage.record.models import SharingChoice
 from tests.conftest import make_member
-from tests.fhir.conftest import fhir_as, valid
+from tests.fhir.conftest import assert_outcome, fhir_as, fhir_reads, valid
 
 A = AccessEvent.Action
 ROLE_SYSTEM = "urn:maillage:codesystem:role"
 SECTION_SYSTEM = "urn:maillage:codesystem:record-section"
 V3 = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-
-
-def fhir_reads(person, section=Section.ADMINISTRATIVE):
-    return AccessEvent.objects.filter(person=person, reason="fhir", section=section).count()
-
-
-def assert_outcome(response, status):
-    assert response.status_code == status, response.content.decode()
-    body = response.json()
-    assert body["resourceType"] == "OperationOutcome"
-    valid(body)
-    return body
 
 
 # --- RelatedPerson -----------------------------------------------------------------------

@@ -314,6 +314,31 @@ def date_param(name: str, lookup: str, *, as_date: bool = False, documentation: 
     return Param(name, "date", build, documentation)
 
 
+def token_param(
+    name: str,
+    condition: Callable[[str], Q | None],
+    system: str,
+    documentation: str = "",
+) -> Param:
+    """A token whose FHIR codes (of ``system``) each stand for a condition on the rows:
+    ``condition(code)``, or None for a code that matches nothing."""
+
+    def build(values: list[Token], modifier: str) -> Q:
+        conditions = []
+        for token in values:
+            if token.system not in (None, system):
+                continue
+            if token.code is None:
+                conditions.append(EVERY)
+                continue
+            found = condition(token.code)
+            if found is not None:
+                conditions.append(found)
+        return any_of(conditions)
+
+    return Param(name, "token", build, documentation)
+
+
 def code_param(
     name: str,
     lookup: str,
@@ -324,23 +349,11 @@ def code_param(
     """A token whose FHIR codes (of ``system``) map to stored values: ``codes`` is a
     dict FHIR code → stored value, or a function returning the stored value or None."""
 
-    def stored(code: str) -> Any:
-        return codes.get(code) if isinstance(codes, Mapping) else codes(code)
+    def condition(code: str) -> Q | None:
+        value = codes.get(code) if isinstance(codes, Mapping) else codes(code)
+        return None if value is None else Q(**{lookup: value})
 
-    def build(values: list[Token], modifier: str) -> Q:
-        conditions = []
-        for token in values:
-            if token.system not in (None, system):
-                continue
-            if token.code is None:
-                conditions.append(EVERY)
-                continue
-            value = stored(token.code)
-            if value is not None:
-                conditions.append(Q(**{lookup: value}))
-        return any_of(conditions)
-
-    return Param(name, "token", build, documentation)
+    return token_param(name, condition, system, documentation)
 
 
 def reference_param(

@@ -69,16 +69,7 @@ def _record(request: HttpRequest, form_class: type[RefuseForm | GrantForm]) -> H
     if not form.is_valid():
         forms: dict[str, Any] = {f"{prefix}_form": form}
         return _page(request, person, **forms)
-    data = form.cleaned_data
-    actions.do_record_choice(
-        person,
-        kind=form.kind,
-        section=data["section"],
-        role=data["role"],
-        member=data["member"],
-        note=data["note"].strip(),
-        user=request.user,  # type: ignore[arg-type]
-    )
+    form.record(request.user)
     messages.success(request, _("Your choice is recorded. You can withdraw it at any time."))
     return redirect("portal:sharing")
 

@@ -441,6 +441,18 @@ class ProblemForm(forms.Form):
             self.add_error("onset", _("This date is in the future."))
         return data
 
+    @staticmethod
+    def problem(data: dict[str, Any]) -> dict[str, Any]:
+        """What ``actions.do_add_problem`` takes, from the form's cleaned data."""
+        return {
+            "title": data["title"],
+            "section": data["section"],
+            "code_system": data.get("code_system") or "",
+            "code": data.get("code") or "",
+            "onset": data.get("onset"),
+            "text": data.get("text", ""),
+        }
+
 
 class TreatmentForm(forms.Form):
     text = forms.CharField(

@@ -150,6 +150,23 @@ class _ChoiceForm(forms.Form):
         assert isinstance(section, forms.ChoiceField)
         section.choices = [("", "—"), *section_choices()]
 
+    def record(self, user: Any, on_behalf_by: Member | None = None) -> Any:
+        """Write the valid choice down (``actions.do_record_choice``): by the person
+        (``user`` is theirs) or by a member on their behalf (``on_behalf_by``)."""
+        from maillage.record import actions
+
+        data = self.cleaned_data
+        return actions.do_record_choice(
+            self.person,
+            kind=self.kind,
+            section=data["section"],
+            role=data["role"],
+            member=data["member"],
+            note=data["note"].strip(),
+            user=user,
+            on_behalf_by=on_behalf_by,
+        )
+
     def member_choices(self, members: Sequence[Member]) -> list[tuple[str, str]]:
         return [(str(m.pk), member_label(m)) for m in members]
 

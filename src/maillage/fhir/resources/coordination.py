@@ -88,13 +88,13 @@ from maillage.fhir.search import (
     EVERY,
     DateRange,
     Param,
-    Token,
     any_of,
     by_type,
     date_param,
     id_values,
     int_id,
     reference_param,
+    token_param,
 )
 from maillage.lib import coordination as flow
 from maillage.lib import referrals as path
@@ -143,26 +143,9 @@ def _patient_ref(person_id: int | None, display: str = "") -> dict[str, Any] | N
     return reference("Patient", person_id, display) if person_id is not None else None
 
 
-def _token_param(
-    name: str,
-    codes: dict[str, Q],
-    system: str,
-    documentation: str,
-) -> Param:
+def _token_param(name: str, codes: dict[str, Q], system: str, documentation: str) -> Param:
     """A token whose FHIR codes (of ``system``) each stand for a condition on the rows."""
-
-    def build(values: list[Token], modifier: str) -> Q:
-        conditions = []
-        for token in values:
-            if token.system not in (None, system):
-                continue
-            if token.code is None:
-                conditions.append(EVERY)
-            elif token.code in codes:
-                conditions.append(codes[token.code])
-        return any_of(conditions)
-
-    return Param(name, "token", build, documentation)
+    return token_param(name, codes.get, system, documentation)
 
 
 def _patient_params(lookup: str) -> dict[str, Param]:

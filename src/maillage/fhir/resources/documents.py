@@ -44,7 +44,7 @@ from maillage.fhir.registry import (
     member_reference,
     reference,
 )
-from maillage.fhir.resources.record import with_authors
+from maillage.fhir.resources.record import require_write, with_authors
 from maillage.fhir.resources.sharing import (
     SECTION_SYSTEM,
     codes_of,
@@ -345,14 +345,7 @@ class DocumentReferenceType(ResourceType):
         access = record_to_write(caller, resource, "subject", self.name)
         _check_note_type(resource)
         section = _note_section(resource)
-        if not access.can_write(section):
-            raise fail(
-                403,
-                "forbidden",
-                _("You may not write in the “%(section)s” part of this record.")
-                % {"section": Section(section).label},
-                "DocumentReference.category",
-            )
+        require_write(access, section, "DocumentReference.category")
         text = _note_text(resource)
         form = NoteForm(data={"section": section, "text": text}, access=access)
         if not form.is_valid():

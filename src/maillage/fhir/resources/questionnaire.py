@@ -40,6 +40,7 @@ from maillage.fhir.registry import (
     member_reference,
     reference,
 )
+from maillage.fhir.resources.record import require_write
 from maillage.fhir.resources.sharing import (
     person_includes,
     record_to_write,
@@ -221,13 +222,7 @@ class QuestionnaireResponseType(ResourceType):
 
     def create(self, caller: Caller, resource: dict[str, Any]) -> Written:
         access = record_to_write(caller, resource, "subject", self.name)
-        if not access.can_write(Section.SOCIAL):
-            raise fail(
-                403,
-                "forbidden",
-                _("You may not write in the social part of this record."),
-                "QuestionnaireResponse.subject",
-            )
+        require_write(access, Section.SOCIAL, "QuestionnaireResponse.subject")
         form = EpicesForm(data=_form_data(resource))
         if not form.is_valid():
             raise form_error(form, FORM_FIELDS, "QuestionnaireResponse.item")

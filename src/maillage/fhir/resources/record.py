@@ -113,6 +113,18 @@ def author(entry: Entry) -> dict[str, Any]:
     return reference("PractitionerRole", entry.author_id, entry.author.display_name)
 
 
+def require_write(access: RecordAccess, section: str, expression: str = "") -> None:
+    """403 unless the member writes in that section of the record."""
+    if not access.can_write(section):
+        raise fail(
+            403,
+            "forbidden",
+            _("You may not write in the “%(section)s” part of this record.")
+            % {"section": Section(section).label},
+            expression,
+        )
+
+
 def with_authors(rows: QuerySet[Any], *related: str) -> QuerySet[Any]:
     """``rows`` with ``related`` joined and their authors read in one more query: a page of
     a thousand entries has a few authors, and a member object made per row would be most
@@ -187,15 +199,6 @@ class EntryType(ResourceType):
                 _("Patient/%(id)s is not here, or you may not read it.") % {"id": pk},
             ) from None
         return access
-
-    def require_write(self, access: RecordAccess, section: str) -> None:
-        if not access.can_write(section):
-            raise fail(
-                403,
-                "forbidden",
-                _("You may not write in the “%(section)s” part of this record.")
-                % {"section": Section(section).label},
-            )
 
 
 # --- Encounter ---------------------------------------------------------------------------
@@ -627,7 +630,7 @@ class ObservationType(EntryType):
 
     def create(self, caller: Caller, resource: dict[str, Any]) -> Written:
         access = self.access_for(caller, resource, "subject")
-        self.require_write(access, Section.CLINICAL)
+        require_write(access, Section.CLINICAL)
         kind_code = None
         for coding in (resource.get("code") or {}).get("coding") or []:
             if coding.get("system") == systems.LOINC and coding.get("code") in KIND_OF_LOINC:
@@ -884,17 +887,9 @@ class ConditionType(EntryType):
     def create(self, caller: Caller, resource: dict[str, Any]) -> Written:
         access = self.access_for(caller, resource, "subject")
         section = section_from(resource.get("category")) or Section.CLINICAL
-        self.require_write(access, section)
+        require_write(access, section)
         data = self._fields(resource, access, section)
-        entry = actions.do_add_problem(
-            access,
-            title=data["title"],
-            section=data["section"],
-            code_system=data.get("code_system") or "",
-            code=data.get("code") or "",
-            onset=data.get("onset"),
-            text=data.get("text", ""),
-        )
+        entry = actions.do_add_problem(access, **ProblemForm.problem(data))
         if data["status"] != ProblemStatus.ACTIVE or data["ended"]:
             entry = actions.do_correct_entry(
                 access, entry, {"status": data["status"], "ended": data["ended"]}, reason="FHIR"
@@ -910,7 +905,7 @@ class ConditionType(EntryType):
                 _("A problem cannot move to another person's record."),
                 "Condition.subject",
             )
-        self.require_write(access, row.section)
+        require_write(access, row.section)
         data = self._fields(resource, access, row.section)
         changes = {
             k: data.get(k) or ("" if k in {"title", "text", "code", "code_system"} else None)

@@ -712,18 +712,8 @@ class ConsentType(ResourceType):
             form = GrantForm(data=data, person=person, members=members, me=member)
         if not form.is_valid():
             raise form_error(form, CHOICE_FIELDS, "Consent")
-        cleaned = form.cleaned_data
         try:
-            made = record_actions.do_record_choice(
-                person,
-                kind=form.kind,
-                section=cleaned["section"],
-                role=cleaned["role"],
-                member=cleaned["member"],
-                note=cleaned["note"].strip(),
-                user=member.user,
-                on_behalf_by=member,
-            )
+            made = form.record(member.user, on_behalf_by=member)
         except ValueError:
             raise _unexpressible(
                 _("This choice cannot be recorded: a role or a member of the structure."),

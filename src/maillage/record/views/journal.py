@@ -317,15 +317,7 @@ def problem_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProblemForm(request.POST or None, access=access)
 
     def save(data: dict[str, Any]) -> None:
-        actions.do_add_problem(
-            access,
-            title=data["title"],
-            section=data["section"],
-            code_system=data.get("code_system") or "",
-            code=data.get("code") or "",
-            onset=data.get("onset"),
-            text=data.get("text", ""),
-        )
+        actions.do_add_problem(access, **ProblemForm.problem(data))
 
     return _save_or_render(
         request,

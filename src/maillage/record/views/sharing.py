@@ -248,17 +248,7 @@ def _record(
     if not form.is_valid():
         forms: dict[str, Any] = {f"{prefix}_form": form}
         return _sharing_page(request, member, person, **forms)
-    data = form.cleaned_data
-    actions.do_record_choice(
-        person,
-        kind=form.kind,
-        section=data["section"],
-        role=data["role"],
-        member=data["member"],
-        note=data["note"].strip(),
-        user=member.user,
-        on_behalf_by=member,
-    )
+    form.record(member.user, on_behalf_by=member)
     messages.success(request, _("The choice of %(person)s is recorded.") % {"person": person})
     return redirect("record:sharing", pk=person.pk)
 
