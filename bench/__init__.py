@@ -4,8 +4,8 @@ Each benchmark (``generate``, ``search``, ``dedup``) runs on a fresh throwaway d
 
 * SQLite (``DATABASE_URL`` unset): a file in a temporary ``MAILLAGE_DATA_DIR``;
 * PostgreSQL (``DATABASE_URL=postgres://…``): the database ``maillage_bench`` on the server
-  that ``DATABASE_URL`` names, dropped and created again (never the database the URL names,
-  unless it is ``maillage_bench`` itself), dropped again at the end.
+  that ``DATABASE_URL`` names (``BENCH_DB`` names another one), dropped and created again
+  (never the database the URL names, unless it is that one itself), dropped again at the end.
 
 The helpers below prepare that database *before* Django is set up, migrate it, create a
 structure with a reception member and load synthetic persons. The last line a benchmark
@@ -30,7 +30,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 SIZES = {"small": 5_000, "full": 50_000}
-BENCH_DB = "maillage_bench"
+# The throwaway PostgreSQL database; ``BENCH_DB=name`` picks another one, so that two
+# benchmarks can run at the same time on the same server.
+BENCH_DB = os.environ.get("BENCH_DB", "maillage_bench")
 SEED = 42
 
 
@@ -42,9 +44,11 @@ def log(message: str) -> None:
 
 
 def _postgres_bench_url(url: str) -> str:
-    """Create (again) the ``maillage_bench`` database on the server of ``url``."""
+    """Create (again) the ``BENCH_DB`` database on the server of ``url``."""
     import psycopg
 
+    if not BENCH_DB.replace("_", "").isalnum() or not BENCH_DB.isascii():
+        raise SystemExit(f"bench: BENCH_DB must be letters, digits and _, not {BENCH_DB!r}")
     parts = urlsplit(url)
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:

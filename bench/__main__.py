@@ -23,6 +23,9 @@ BENCHMARKS = (
     "rights_estimate",
     "fhir_export",
     "fhir_search",
+    "backup",
+    "access_log",
+    "load",
 )
 
 

@@ -33,6 +33,9 @@ ENV_EXAMPLE = DEPLOY / "maillage.env.example"
 GUIDE = ROOT / "docs" / "deploiement.md"
 SETTINGS_SOURCE = (ROOT / "src" / "maillage" / "settings.py").read_text(encoding="utf-8")
 CLI_SOURCE = (ROOT / "src" / "maillage" / "cli.py").read_text(encoding="utf-8")
+BACKUP_SOURCE = (
+    ROOT / "src" / "maillage" / "core" / "management" / "commands" / "backup.py"
+).read_text(encoding="utf-8")
 WORKER_SOURCE = (
     ROOT / "src" / "maillage" / "agenda" / "management" / "commands" / "worker.py"
 ).read_text(encoding="utf-8")
@@ -51,6 +54,7 @@ DJANGO_HEADERS = {
     "x-frame-options": 'X_FRAME_OPTIONS = "DENY"',
     "referrer-policy": "SECURE_REFERRER_POLICY = ",
     "cross-origin-opener-policy": 'SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"',
+    "content-security-policy": "CONTENT_SECURITY_POLICY = content_security_policy(",
 }
 MIB = 1024 * 1024
 
@@ -94,8 +98,13 @@ def read_unit(path: Path) -> configparser.ConfigParser:
     return parser
 
 
-def test_there_are_the_two_units():
-    assert sorted(p.name for p in UNITS.glob("*.service")) == sorted(SERVICES)
+BACKUP_UNIT = "maillage-backup.service"
+BACKUP_TIMER = "maillage-backup.timer"
+
+
+def test_there_are_the_two_services_and_the_nightly_backup():
+    assert sorted(p.name for p in UNITS.glob("*.service")) == sorted([*SERVICES, BACKUP_UNIT])
+    assert [p.name for p in UNITS.glob("*.timer")] == [BACKUP_TIMER]
 
 
 @pytest.mark.parametrize("unit_name", sorted(SERVICES))
@@ -123,16 +132,45 @@ def test_the_unit_runs_the_right_maillage_command(unit_name):
         assert not service.get(key, "").startswith(("file:", "append:")), key
 
 
-@pytest.mark.parametrize("unit_name", sorted(SERVICES))
+@pytest.mark.parametrize("unit_name", sorted([*SERVICES, BACKUP_UNIT]))
 def test_the_unit_is_hardened(unit_name):
     service = read_unit(UNITS / unit_name)["Service"]
     assert service["NoNewPrivileges"] == "true"
     assert service["ProtectSystem"] == "strict"
     assert service["ProtectHome"] == "true"
     assert service["PrivateTmp"] == "true"
-    # The only place it writes: the data directory of the environment file.
-    assert service["ReadWritePaths"].split() == [env_example()["MAILLAGE_DATA_DIR"]]
+    # The only places it writes: the data directory of the environment file, and for the
+    # backup its folder.
+    env = env_example()
+    writes = [env["MAILLAGE_DATA_DIR"]]
+    if unit_name == BACKUP_UNIT:
+        writes.append(env["MAILLAGE_BACKUP_DIR"])
+    assert service["ReadWritePaths"].split() == writes
     assert service["CapabilityBoundingSet"] == ""
+
+
+def test_the_backup_runs_every_night_and_keeps_a_month():
+    unit = read_unit(UNITS / BACKUP_UNIT)
+    assert unit.sections() == ["Unit", "Service"]  # started by its timer only
+    service = unit["Service"]
+    assert service["Type"] == "oneshot"
+    assert (service["User"], service["EnvironmentFile"]) == ("maillage", ENV_FILE)
+    assert "postgresql.service" in unit["Unit"]["After"].split()
+    argv = shlex.split(service["ExecStart"])
+    assert argv[:2] == [VENV_MAILLAGE, "backup"]
+    options = dict(zip(argv[2::2], argv[3::2], strict=True))
+    assert int(options["--keep-days"]) >= 7
+    for option in options:
+        assert re.search(rf'add_argument\(\s*"{re.escape(option)}"', BACKUP_SOURCE), option
+    timer = read_unit(UNITS / BACKUP_TIMER)
+    assert timer["Timer"]["Unit"] == BACKUP_UNIT
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Timer"]["OnCalendar"]
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    # The key is given by a file, and the backups go where the unit may write.
+    env = env_example()
+    assert env["MAILLAGE_BACKUP_KEY_FILE"].startswith("/etc/maillage/")
+    assert env["MAILLAGE_BACKUP_DIR"] == "/var/backups/maillage"
 
 
 def test_the_web_process_listens_on_loopback_where_nginx_sends():
@@ -217,9 +255,9 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path):
     stub.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     stub.chmod(0o755)
     copies = []
-    for name in sorted(SERVICES):
+    for name in sorted([*SERVICES, BACKUP_UNIT, BACKUP_TIMER]):
         text = (UNITS / name).read_text(encoding="utf-8")
-        assert VENV_MAILLAGE in text
+        assert VENV_MAILLAGE in text or name == BACKUP_TIMER
         copy = tmp_path / name
         copy.write_text(text.replace(VENV_MAILLAGE, str(stub)), encoding="utf-8")
         copies.append(copy)
@@ -676,7 +714,7 @@ def test_the_example_holds_no_secret():
         assert not looks_like_a_secret(line), f"line {number} looks like a secret"
     for _commented, name, _value in env_lines():
         # Secrets are given by the path of a file (NAME_FILE), never by value.
-        assert not re.search(r"(SECRET_KEY|PASSWORD|TOKEN)$", name), name
+        assert not re.search(r"(SECRET_KEY|BACKUP_KEY|PASSWORD|TOKEN)$", name), name
 
 
 # --- The guide ---------------------------------------------------------------------------

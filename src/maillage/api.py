@@ -28,6 +28,7 @@ from maillage.core import tokens
 from maillage.core.access import RecordAccess, get_record_for_member, has_record_access
 from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, ApiToken, Member
+from maillage.core.ratelimit import RateLimited, token_rate_limit_message
 from maillage.core.roles import Role, Section
 from maillage.lib import observations as obs
 from maillage.people.choices import LANGUAGES
@@ -61,7 +62,7 @@ class TokenAuth(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        api_token = tokens.authenticate(token)
+        api_token = tokens.authenticate_request(request, token)  # RateLimited: 429
         if api_token is None:
             return None
         if not api_token.has_scope(self.scope):
@@ -113,6 +114,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
         _("Authentication required: send a valid, unrevoked token as “Authorization: Bearer …”."),
     )
     response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _error(request, 429, token_rate_limit_message())
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -26,11 +26,48 @@ def _setup(defaults: dict[str, str] | None = None) -> None:
     translation.activate(settings.LANGUAGE_CODE)
 
 
-def _serve(host: str, port: int, threads: int) -> None:
+def _collect_static() -> None:
+    """``collectstatic``, unless exactly these files were collected last time.
+
+    It compresses every file again (brotli), which takes half a minute: a server restarted
+    after a crash would wait as long. The sources' names, sizes and dates, the storage and
+    Django's version say whether anything changed; the mark is removed while collecting,
+    so an interrupted collection is done again at the next start."""
+    import hashlib
+
+    import django
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
     from django.core.management import call_command
+
+    sources: list[tuple[str, str, str, int, int]] = []
+    for finder in get_finders():
+        for path, storage in finder.list([]):
+            full = storage.path(path)
+            found = os.stat(full)
+            prefix = getattr(storage, "prefix", None) or ""
+            sources.append((prefix, path, full, found.st_size, found.st_mtime_ns))
+    state = repr((django.VERSION, str(settings.STATIC_ROOT), settings.STORAGES, sorted(sources)))
+    fingerprint = hashlib.sha256(state.encode()).hexdigest()
+    mark = settings.DATA_DIR / "static.collected"
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    if (
+        mark.is_file()
+        and mark.read_text(encoding="utf-8") == fingerprint
+        and (manifest is None or staticfiles_storage.exists(manifest))
+    ):
+        return
+    mark.unlink(missing_ok=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    mark.with_suffix(".tmp").write_text(fingerprint, encoding="utf-8")
+    mark.with_suffix(".tmp").replace(mark)
+
+
+def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
-    call_command("collectstatic", interactive=False, verbosity=0)
+    _collect_static()
     from maillage.rights.openfisca import preload
     from maillage.wsgi import application  # after collectstatic: whitenoise scans at start
 

@@ -8,11 +8,14 @@ in ``docs/admin-guide.md`` (a test fails when one is not).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +140,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # CONTENT_SECURITY_POLICY, below
     "django.contrib.sessions.middleware.SessionMiddleware",
     "maillage.core.middleware.FrenchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,8 +229,25 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_RATE_LIMITS = {"login_failed": False}  # lockout is django-axes' job
+# allauth's rate limits (counted in the cache): its defaults, written here so that they
+# stay on; only failed logins are left to django-axes' lockout.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": False,  # lockout is django-axes' job
+    "login": "30/m/ip",
+    "reset_password": "20/m/ip,5/m/key",  # key: the e-mail address asked for
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",
+    "signup": "20/m/ip",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Wrong second-factor codes are limited like wrong passwords (allauth's own limit on them
+# is its "login_failed" rate, off above).
+MFA_FORMS = {
+    "authenticate": "maillage.core.auth.LimitedAuthenticateForm",
+    "reauthenticate": "maillage.core.auth.LimitedReauthenticateForm",
+}
 MFA_TOTP_ISSUER = "Maillage"
 
 # django-axes: lock an account out after repeated failures.
@@ -240,6 +261,8 @@ AXES_USERNAME_CALLABLE = "maillage.core.auth.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
+# Its log lines name the account by a keyed hash, never by its name (maillage.core.auth).
+AXES_CLIENT_STR_CALLABLE = "maillage.core.auth.axes_client_str"
 
 # E-mail
 EMAIL_BACKEND = {
@@ -285,6 +308,56 @@ if MAP_TILES_URL and not (
     raise ImproperlyConfigured(
         "MAILLAGE_MAP_TILES_URL must be an http(s):// or /path address with {z}, {x} and {y}"
     )
+
+
+def tiles_source(tiles_url: str) -> str | None:
+    """The Content-Security-Policy source of a tile server: its scheme, host and port
+    (``{s}`` subdomains become ``*.``); None for no address or a /path on this server."""
+    parts = urlsplit(tiles_url)
+    if parts.scheme not in {"http", "https"}:
+        return None
+    host = parts.netloc.rpartition("@")[2].lower()
+    labels = host.split(".")
+    templated = [i for i, label in enumerate(labels) if "{" in label or "}" in label]
+    if templated:
+        labels = ["*", *labels[templated[-1] + 1 :]]
+    host = ".".join(labels)
+    # Only a host name goes in the header: nothing that could end or add a directive.
+    too_wide = bool(templated) and len(labels) < 3  # "*.org" would let in half the web
+    if too_wide or not re.fullmatch(r"[a-z0-9*.-]+(:\d{1,5})?", host):
+        raise ImproperlyConfigured(
+            f"MAILLAGE_MAP_TILES_URL has a host that cannot be allowed in the "
+            f"Content-Security-Policy: {host!r}"
+        )
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(tiles_url: str = "") -> dict[str, Any]:
+    """django-csp's policy: this server only, no inline script or style (so no injected
+    markup can run); images may also come from the map tile server."""
+    images = [csp.SELF, "data:"]
+    tiles = tiles_source(tiles_url)
+    if tiles:
+        images.append(tiles)
+    return {
+        "DIRECTIVES": {
+            "default-src": [csp.SELF],
+            # A nonce only when a template asks for one ({{ request.csp_nonce }}).
+            "script-src": [csp.SELF, csp.NONCE],
+            "style-src": [csp.SELF],
+            "img-src": images,
+            "connect-src": [csp.SELF],
+            "font-src": [csp.SELF],
+            "object-src": [csp.NONE],
+            "base-uri": [csp.SELF],
+            "form-action": [csp.SELF],
+            "frame-ancestors": [csp.NONE],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(MAP_TILES_URL)
+
 SMS_WEBHOOK_URL = envstr("MAILLAGE_SMS_WEBHOOK_URL").strip()
 SMS_WEBHOOK_TOKEN = envstr("MAILLAGE_SMS_WEBHOOK_TOKEN").strip()
 if SMS_BACKEND == "webhook":
@@ -315,6 +388,15 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Source maps (the API page's, mostly) are not compressed: they are opened by developers'
+# tools only, and compressing them took most of a first start of `maillage serve`.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    # whitenoise's own list (already compressed formats)…
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br",
+    "swf", "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4",
+    "mpeg", "mpg", "webm", "wmv",
+    "map",  # …and source maps
+]  # fmt: skip
 
 # Uploaded documents: the largest file accepted, in megabytes (record.document_forms).
 MAX_UPLOAD_MB = envint("MAILLAGE_MAX_UPLOAD_MB", 20, minimum=1)
@@ -331,14 +413,33 @@ FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp")
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
+# Backups (maillage backup / restore): encrypted with this key, 32 bytes in URL-safe
+# base64 (`maillage backup --new-key` prints one). Keep it away from the backups.
+BACKUP_KEY = envstr("MAILLAGE_BACKUP_KEY").strip()
+if BACKUP_KEY:
+    import base64
+    import binascii
+
+    try:
+        _backup_key_bytes = base64.urlsafe_b64decode(BACKUP_KEY.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        _backup_key_bytes = b""
+    if len(_backup_key_bytes) != 32:
+        raise ImproperlyConfigured(
+            "MAILLAGE_BACKUP_KEY must be 32 bytes in URL-safe base64 "
+            "(maillage backup --new-key prints one)"
+        )
+BACKUP_DIR = Path(envstr("MAILLAGE_BACKUP_DIR", str(DATA_DIR / "backups")))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # One JSON object per line, without personal data: never the query string, the body
+    # or the user; secret path segments masked (maillage.core.logging).
+    "formatters": {"json": {"()": "maillage.core.logging.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        # Never log request bodies or query strings: they may hold personal data.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

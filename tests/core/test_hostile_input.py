@@ -10,29 +10,8 @@ from django import forms as django_forms
 from django.test import Client
 from django.test.utils import ContextList
 
-from tests.core.test_every_view_denies_outsiders import fill, objects, routes_to_check  # noqa: F401
-
-HOSTILE = [
-    "",
-    "x" * 60_000,
-    "\x00",
-    "a\x00b",
-    "\x1b[31m\x07",
-    "<script>alert(1)</script>",
-    "'; DROP TABLE people_person;--",
-    "99999999999999999999999",
-    "-1",
-    "1e309",
-    "NaN",
-    "２０２６-１１-２４",
-    "31/02/2026",
-    "\u202eevil",
-    "%s%s%n{0}",
-]
-MARKUP = "<script>alert(1)</script>"
-# Also posted one field at a time (the others left empty), where one bad value could hide
-# behind another field's error.
-ONE_BY_ONE = ["99999999999999999999999", "\x00", MARKUP]
+from tests.core.routes import fill, objects, routes_to_check  # noqa: F401
+from tests.hostile import HOSTILE, MARKUP, ONE_BY_ONE
 
 
 def forms_of(response) -> list[django_forms.BaseForm]:

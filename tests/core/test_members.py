@@ -382,7 +382,18 @@ def test_it_falls_back_when_the_chosen_membership_is_deactivated(twofold, admin_
     assert search(client, "dupont") == [person.pk]
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:x"])
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "javascript:x",
+        # Not paths: once looked up as names of views (a 500 when none had it).
+        "'; DROP TABLE core_user; --",
+        "a\x00b",
+        "members",
+    ],
+)
 def test_it_does_not_redirect_to_another_site_after_switching(twofold, next_url):
     in_a, in_b = twofold
     client = client_for(in_a.user)

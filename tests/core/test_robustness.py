@@ -10,17 +10,8 @@ from maillage.core.roles import Role
 from maillage.people.actions import do_add_relation
 from maillage.people.models import Person
 from tests.conftest import client_for
+from tests.hostile import HUGE, ODD_STRINGS
 
-ODD_STRINGS = [
-    "x" * 500,
-    "' OR 1=1; --",
-    "<script>alert(1)</script>",
-    "\x00",
-    "🙂 👩‍⚕️ \u202eevil",
-    "١٢/٠٣/١٩٨٥",  # Arabic-Indic digits
-    "²³",
-    "00/00/0000",
-]
 # The search box parses dates, phones and NIRs: a few more shapes for it alone.
 ODD_QUERIES = [
     *ODD_STRINGS,
@@ -33,7 +24,6 @@ ODD_QUERIES = [
     "de la le du",
     "' \" ; , . /",
 ]
-HUGE = "9" * 30
 IDENTITY_TEXT_FIELDS = (
     "birth_name",
     "given_names",

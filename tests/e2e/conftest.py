@@ -49,6 +49,21 @@ TIMEOUT_MS = 10_000
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
+CSP_VIOLATION_TAG = "maillage-csp-violation:"
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    f"  console.error('{CSP_VIOLATION_TAG} ' + e.violatedDirective + ' ' + e.blockedURI"
+    "    + ' ' + e.sourceFile + ':' + e.lineNumber);"
+    "});"
+)
+
+
+def is_csp_violation(text: str) -> bool:
+    return text.startswith(CSP_VIOLATION_TAG) or (
+        "Content Security Policy" in text and text.startswith("Refused to")
+    )
+
+
 def e2e_required() -> bool:
     return os.environ.get("MAILLAGE_E2E_REQUIRED", "").strip().lower() in {"1", "true", "yes"}
 
@@ -110,7 +125,13 @@ def server(transactional_db, live_server) -> str:
 
 
 @pytest.fixture
-def page(browser, server) -> Iterator[Any]:
+def csp_violations() -> list[str]:
+    """The Content-Security-Policy violations the page reported (none, or the test fails)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, server, csp_violations) -> Iterator[Any]:
     if browser is None:
         yield None
         return
@@ -122,12 +143,22 @@ def page(browser, server) -> Iterator[Any]:
     )
     context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": server}])
     context.set_default_timeout(TIMEOUT_MS)
+    # Every Content-Security-Policy violation fails the test: Chromium reports it in the
+    # console ("Refused to …"), and the page's securitypolicyviolation event says it too.
+    context.add_init_script(CSP_LISTENER)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def on_console(message: Any) -> None:
+        if is_csp_violation(message.text):
+            csp_violations.append(f"{message.text} ({tab.url})")
+
+    tab.on("console", on_console)
     yield tab
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not csp_violations, f"Content-Security-Policy violations: {csp_violations}"
 
 
 def login(page: Any, username: str, password: str, a11y: A11y | None = None) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from maillage.core import tokens
+from maillage.core import ratelimit, tokens
 from maillage.core.models import ApiToken, Member
 from maillage.people.views import current_member
 
@@ -65,16 +65,22 @@ def token_list(request: HttpRequest) -> HttpResponse:
     member = current_member(request)
     form = TokenForm(request.POST or None, member=member)
     created = ""
+    wait = None
     if request.method == "POST" and form.is_valid():
-        _token, created = tokens.do_create_token(
-            member,
-            name=form.cleaned_data["name"],
-            scopes=form.cleaned_data["scopes"],
-            expires_at=form.expires_at(),
-        )
-        form = TokenForm(member=member)
+        wait = ratelimit.retry_after(ratelimit.TOKEN_CREATIONS, f"member:{member.pk}")
+        if wait is not None:
+            form.add_error(None, _("You created many tokens in a short time: try again later."))
+        else:
+            ratelimit.hit(ratelimit.TOKEN_CREATIONS, f"member:{member.pk}")
+            _token, created = tokens.do_create_token(
+                member,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.expires_at(),
+            )
+            form = TokenForm(member=member)
     # Rendered, not redirected: the token is shown once, on this page only.
-    return render(
+    response = render(
         request,
         "core/tokens.html",
         {
@@ -83,7 +89,11 @@ def token_list(request: HttpRequest) -> HttpResponse:
             "tokens": member.api_tokens.order_by("-created_at", "-pk"),
             "now": timezone.now(),
         },
+        status=429 if wait is not None else 200,
     )
+    if wait is not None:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 @login_required

@@ -16,8 +16,10 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from maillage.core import ratelimit
 from maillage.core.audit import log_event
 from maillage.core.models import AccessEvent, ApiToken, Member
 
@@ -113,6 +115,18 @@ def do_revoke_token(token: ApiToken, by: Member | None = None) -> bool:
         reason="api_token_revoked",
     )
     return True
+
+
+def authenticate_request(request: HttpRequest, raw: str) -> ApiToken | None:
+    """``authenticate``, for a client that has not failed too often lately: each failure
+    counts against its address, and a client past the limit is refused with
+    ``ratelimit.RateLimited`` before its token is even looked at."""
+    address = ratelimit.client_address(request)
+    ratelimit.check(ratelimit.TOKEN_FAILURES, address)
+    token = authenticate(raw)
+    if token is None:
+        ratelimit.hit(ratelimit.TOKEN_FAILURES, address)
+    return token
 
 
 def authenticate(raw: str) -> ApiToken | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -46,8 +46,12 @@ def switch_structure(request: HttpRequest) -> HttpResponse:
     request.session[SESSION_KEY] = chosen.pk
     messages.info(request, _("You now work in %(structure)s.") % {"structure": chosen.structure})
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
+    # Back to the page the switch was made on: a path of this site, taken as it is (given
+    # to redirect(), a word would be looked up as the name of a view).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        return HttpResponseRedirect(next_url)
     return redirect("home")
 
 

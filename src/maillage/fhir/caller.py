@@ -16,7 +16,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from maillage.core import tokens
+from maillage.core import ratelimit, tokens
 from maillage.core.models import ApiToken, Member
 from maillage.fhir.errors import FhirError, Issue, fail
 from maillage.people.models import Person
@@ -69,7 +69,14 @@ def authenticate(request: HttpRequest) -> Caller:
         kind, _sep, raw = header.partition(" ")
         if kind.lower() != "bearer" or not raw.strip():
             raise unauthenticated()
-        token = tokens.authenticate(raw.strip())
+        try:
+            token = tokens.authenticate_request(request, raw.strip())
+        except ratelimit.RateLimited as exc:
+            raise FhirError(
+                429,
+                [Issue("throttled", ratelimit.token_rate_limit_message())],
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
         if token is None:
             raise unauthenticated()
         return Caller(

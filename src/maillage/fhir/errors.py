@@ -3,7 +3,7 @@ caller's language, and a 4xx status — never a 500 for bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +31,12 @@ class Issue:
 class FhirError(Exception):
     """A refusal answered as an OperationOutcome with ``status``."""
 
-    def __init__(self, status: int, issues: Iterable[Issue]) -> None:
+    def __init__(
+        self, status: int, issues: Iterable[Issue], headers: Mapping[str, str] | None = None
+    ) -> None:
         self.status = status
         self.issues = list(issues)
+        self.headers = dict(headers or {})  # e.g. Retry-After on a 429
         super().__init__(status, "; ".join(i.diagnostics for i in self.issues))
 
 

@@ -64,6 +64,8 @@ def error_response(exc: FhirError) -> HttpResponse:
     response = respond(outcome(exc.issues), status=exc.status)
     if exc.status == 401:
         response["WWW-Authenticate"] = "Bearer"
+    for name, value in exc.headers.items():
+        response[name] = value
     return response
 
 

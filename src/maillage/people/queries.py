@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 
+from maillage.core.models import AccessEvent
 from maillage.lib import dedup
 from maillage.lib.names import exact_keys, match_score, query_keys
 from maillage.lib.nir import clean_nir
@@ -164,6 +165,17 @@ def record_ids(person: Person) -> list[int]:
         )
         ids.extend(frontier)
     return ids
+
+
+def access_log(person: Person) -> QuerySet[AccessEvent]:
+    """The person's access log, newest first, with who acted: what the person's page,
+    their own space and the ``access_log`` benchmark read. Served by the index on
+    (person, at, id), newest first (docs/adr/0011)."""
+    return (
+        AccessEvent.objects.filter(person_id__in=record_ids(person))
+        .select_related("actor_member__user", "actor_member__structure", "actor_user")
+        .order_by("-at", "-pk")
+    )
 
 
 @dataclass

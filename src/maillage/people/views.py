@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -108,17 +109,20 @@ def register(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             candidates = _duplicates_for_form(member, form)
             if not candidates or request.POST.get("confirm_new") == "1":
-                person = actions.do_register_person(member, form.person_data())
-                for candidate in candidates:
-                    actions.do_dismiss_duplicate(
-                        member,
-                        person,
-                        candidate.person,
-                        _("Confirmed as a new person at registration"),
-                    )
-                messages.success(request, _("%(name)s is registered.") % {"name": person})
-                if appointment is not None:
-                    return attach_appointment(request, member, appointment, person)
+                # One transaction: a crash never leaves the person registered without the
+                # duplicates set aside or the appointment they were registered from.
+                with transaction.atomic():
+                    person = actions.do_register_person(member, form.person_data())
+                    for candidate in candidates:
+                        actions.do_dismiss_duplicate(
+                            member,
+                            person,
+                            candidate.person,
+                            _("Confirmed as a new person at registration"),
+                        )
+                    messages.success(request, _("%(name)s is registered.") % {"name": person})
+                    if appointment is not None:
+                        return attach_appointment(request, member, appointment, person)
                 return redirect("people:detail", pk=person.pk)
     else:
         form = PersonForm(
@@ -366,12 +370,7 @@ def dismiss(request: HttpRequest, pk: int, other_pk: int) -> HttpResponse:
 def access_log(request: HttpRequest, pk: int) -> HttpResponse:
     member = current_member(request)
     person = get_person_for_member(member, pk, "view_access_log")
-    events = (
-        AccessEvent.objects.filter(person_id__in=queries.record_ids(person))
-        .select_related("actor_member__user", "actor_user")
-        .order_by("-at", "-pk")
-    )
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = Paginator(queries.access_log(person), 50).get_page(request.GET.get("page"))
     return render(request, "people/access_log.html", {"person": person, "page": page})
 
 

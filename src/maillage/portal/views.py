@@ -12,7 +12,7 @@ from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent
 from maillage.core.roles import Section
 from maillage.people.models import Person
-from maillage.people.queries import record_ids
+from maillage.people.queries import access_log
 from maillage.record import queries as record_queries
 from maillage.record.files import document_file_response
 from maillage.record.models import CareTeamMember
@@ -36,12 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
         obj=person,
     )
     relations = person.relations.filter(ended_at__isnull=True)
-    events = (
-        AccessEvent.objects.filter(person_id__in=record_ids(person))
-        .select_related("actor_member__user", "actor_member__structure", "actor_user")
-        .order_by("-at", "-pk")
-    )
-    page = Paginator(events, 30).get_page(request.GET.get("page"))
+    page = Paginator(access_log(person), 30).get_page(request.GET.get("page"))
     return render(
         request, "portal/home.html", {"person": person, "relations": relations, "page": page}
     )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import engines
@@ -225,9 +226,12 @@ def encounter_add(request: HttpRequest, pk: int) -> HttpResponse:
         initial = encounter_initial(access.member, appointment)
     form = EncounterForm(request.POST or None, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():
-        entry = actions.do_record_encounter(access, form.encounter_input())
-        if appointment is not None:
-            do_link_entry(appointment, entry.pk)
+        # One transaction: a crash never leaves the encounter written and its appointment
+        # without it (written again, it would be there twice).
+        with transaction.atomic():
+            entry = actions.do_record_encounter(access, form.encounter_input())
+            if appointment is not None:
+                do_link_entry(appointment, entry.pk)
         messages.success(request, _("The encounter is recorded."))
         return redirect("record:timeline", pk=person.pk)
     return render(
