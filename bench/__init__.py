@@ -18,6 +18,7 @@ import atexit
 import json
 import math
 import os
+import random
 import resource
 import secrets
 import shutil
@@ -175,6 +176,106 @@ def care_team_dataset(persons: int, entries_per_person: int = 20) -> tuple[Centr
     log(f"{written} entries in {time.perf_counter() - start:.1f} s")
     analyze()
     return centre, written
+
+
+def coordination_work(
+    structure: Any,
+    team: list[Any],
+    rng: random.Random,
+    *,
+    projects: int,
+    referrals: int,
+    tasks: int,
+    requests: int,
+) -> dict[str, Any]:
+    """Coordination data for the team's pages: ``projects`` open health projects,
+    ``referrals`` referrals waiting on someone (with their follow-up tasks), manual tasks
+    up to ``tasks`` in all, ``requests`` coordination requests (one in ten waiting)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from maillage.coordination import models as m
+    from maillage.coordination.actions.tasks import create_follow_up_tasks
+    from maillage.lib import referrals as path
+    from maillage.people.models import Person
+
+    ids = list(Person.objects.filter(structure=structure).values_list("pk", flat=True))
+    now = timezone.now()
+    today = timezone.localdate()
+    opened = m.HealthProject.objects.bulk_create(
+        m.HealthProject(
+            structure=structure,
+            person_id=pk,
+            next_review_on=today + datetime.timedelta(days=rng.randint(-60, 120)),
+            opened_by=rng.choice(team),
+        )
+        for pk in rng.sample(ids, projects)
+    )
+    waiting = [*sorted(path.WAITING), path.PROPOSED, path.AGREED]
+    m.Referral.objects.bulk_create(
+        (
+            m.Referral(
+                structure=structure,
+                person_id=rng.choice(ids),
+                to_member=rng.choice(team),
+                reason="Orientation (benchmark)",
+                status=rng.choice(waiting),
+                created_by=rng.choice(team),
+                created_at=now - datetime.timedelta(days=40),
+                last_news_at=now - datetime.timedelta(hours=rng.randint(0, 30 * 24)),
+            )
+            for _ in range(referrals)
+        ),
+        batch_size=2000,
+    )
+    follow_ups = create_follow_up_tasks(structure_id=structure.pk, now=now)
+    manual = m.Task.objects.bulk_create(
+        (
+            m.Task(
+                structure=structure,
+                title=f"Tâche {i}",
+                person_id=rng.choice(ids) if i % 2 else None,
+                due_on=today + datetime.timedelta(days=rng.randint(-20, 40)),
+                created_by=rng.choice(team),
+            )
+            for i in range(max(0, tasks - follow_ups))
+        ),
+        batch_size=2000,
+    )
+    through = m.Task.assignees.through
+    through.objects.bulk_create(
+        (through(task_id=task.pk, member_id=rng.choice(team).pk) for task in manual),
+        batch_size=2000,
+    )
+    m.CoordinationRequest.objects.bulk_create(
+        (
+            m.CoordinationRequest(
+                structure=structure,
+                concerns="registered",
+                person_id=rng.choice(ids),
+                source=rng.choice(["person", "relative", "professional"]),
+                channel=rng.choice(["phone", "desk", "email"]),
+                first_words="Demande (benchmark)",
+                urgency=rng.choice(["routine", "soon", "urgent"]),
+                received_at=now - datetime.timedelta(hours=rng.randint(1, 2000)),
+                received_by=rng.choice(team),
+                status="waiting" if i % 10 == 0 else "closed",
+                first_contact_at=None if i % 10 == 0 else now,
+            )
+            for i in range(requests)
+        ),
+        batch_size=2000,
+    )
+    return {
+        "ids": ids,
+        "projects": len(opened),
+        "project_persons": [p.person_id for p in opened],
+        "referrals": referrals,
+        "follow_ups": follow_ups,
+        "tasks": len(manual) + follow_ups,
+        "requests": requests,
+    }
 
 
 # --- Figures ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import SEED, analyze, care_team_dataset, log
+from bench import SEED, analyze, care_team_dataset, coordination_work, log
 
 LEVELS = (10, 30, 60)
 SPAWN_RATE = 5  # users started per second
@@ -90,92 +90,6 @@ def accounts_needed() -> dict[str, int]:
 
 
 # --- Data ------------------------------------------------------------------------------
-
-
-def coordination_work(structure: Any, team: list[Any], rng: random.Random) -> dict[str, Any]:
-    """Open projects, referrals, tasks and requests for the coordinator's pages."""
-    from django.utils import timezone
-
-    from maillage.coordination import models as m
-    from maillage.coordination.actions.tasks import create_follow_up_tasks
-    from maillage.lib import referrals as path
-    from maillage.people.models import Person
-
-    ids = list(Person.objects.filter(structure=structure).values_list("pk", flat=True))
-    now = timezone.now()
-    today = timezone.localdate()
-    persons = len(ids)
-    projects = m.HealthProject.objects.bulk_create(
-        m.HealthProject(
-            structure=structure,
-            person_id=pk,
-            next_review_on=today + datetime.timedelta(days=rng.randint(-60, 120)),
-            opened_by=rng.choice(team),
-        )
-        for pk in rng.sample(ids, persons // 50)
-    )
-    waiting = [*sorted(path.WAITING), path.PROPOSED, path.AGREED]
-    m.Referral.objects.bulk_create(
-        (
-            m.Referral(
-                structure=structure,
-                person_id=rng.choice(ids),
-                to_member=rng.choice(team),
-                reason="Orientation (benchmark)",
-                status=rng.choice(waiting),
-                created_by=rng.choice(team),
-                created_at=now - datetime.timedelta(days=40),
-                last_news_at=now - datetime.timedelta(hours=rng.randint(0, 30 * 24)),
-            )
-            for _ in range(persons // 25)
-        ),
-        batch_size=2000,
-    )
-    follow_ups = create_follow_up_tasks(structure_id=structure.pk, now=now)
-    tasks = m.Task.objects.bulk_create(
-        (
-            m.Task(
-                structure=structure,
-                title=f"Tâche {i}",
-                person_id=rng.choice(ids) if i % 2 else None,
-                due_on=today + datetime.timedelta(days=rng.randint(-20, 40)),
-                created_by=rng.choice(team),
-            )
-            for i in range(persons // 25)
-        ),
-        batch_size=2000,
-    )
-    through = m.Task.assignees.through
-    through.objects.bulk_create(
-        (through(task_id=task.pk, member_id=rng.choice(team).pk) for task in tasks),
-        batch_size=2000,
-    )
-    m.CoordinationRequest.objects.bulk_create(
-        (
-            m.CoordinationRequest(
-                structure=structure,
-                concerns="registered",
-                person_id=rng.choice(ids),
-                source=rng.choice(["person", "relative", "professional"]),
-                channel=rng.choice(["phone", "desk", "email"]),
-                first_words="Demande (benchmark)",
-                urgency=rng.choice(["routine", "soon", "urgent"]),
-                received_at=now - datetime.timedelta(hours=rng.randint(1, 2000)),
-                received_by=rng.choice(team),
-                status="waiting" if i % 10 == 0 else "closed",
-                first_contact_at=None if i % 10 == 0 else now,
-            )
-            for i in range(persons // 100)
-        ),
-        batch_size=2000,
-    )
-    return {
-        "projects": len(projects),
-        "referrals": persons // 25,
-        "tasks": len(tasks) + follow_ups,
-        "requests": persons // 100,
-        "project_persons": [p.person_id for p in projects],
-    }
 
 
 def make_accounts(structure: Any, persons: list[Any]) -> dict[str, list[str]]:
@@ -266,7 +180,15 @@ def prepare(persons: int, data_dir: Path) -> dict[str, Any]:
     accounts = make_accounts(structure, sample[-40:])
     # The simulated members among the team: referrals to them, tasks for them.
     team = list(Member.objects.filter(structure=structure))
-    work = coordination_work(structure, team, rng)
+    work = coordination_work(
+        structure,
+        team,
+        rng,
+        projects=persons // 50,
+        referrals=persons // 25,
+        tasks=persons * 2 // 25,
+        requests=persons // 100,
+    )
     analyze()
     log(
         f"{work['projects']} projects, {work['referrals']} referrals, {work['tasks']} tasks, "

@@ -22,7 +22,16 @@ import random
 import time
 from typing import Any
 
-from bench import SEED, analyze, log, make_centre, measure, peak_rss_mb, percentile
+from bench import (
+    SEED,
+    analyze,
+    coordination_work,
+    log,
+    make_centre,
+    measure,
+    peak_rss_mb,
+    percentile,
+)
 
 ROLES = ["coordinator", "gp", "nurse", "social_worker", "mediator", "psychologist"]
 
@@ -33,10 +42,7 @@ def prepare(persons: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from maillage.coordination import models as m
-    from maillage.coordination.actions.tasks import create_follow_up_tasks
     from maillage.core.models import Member, User
-    from maillage.lib import referrals as path
-    from maillage.people.models import Person
     from maillage.people.synthetic import generate_persons
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -58,78 +64,11 @@ def prepare(persons: int) -> dict[str, Any]:
         for i in range(20)
     ]
     coordinator = team[0]
-    ids = list(Person.objects.filter(structure=structure).values_list("pk", flat=True))
     now = timezone.now()
-    today = timezone.localdate()
     sizes = {"projects": persons // 10, "referrals": persons * 2 // 5, "tasks": persons * 3 // 5}
-
     start = time.perf_counter()
-    m.HealthProject.objects.bulk_create(
-        m.HealthProject(
-            structure=structure,
-            person_id=pk,
-            next_review_on=today + datetime.timedelta(days=rng.randint(-60, 120)),
-            opened_by=rng.choice(team),
-        )
-        for pk in rng.sample(ids, sizes["projects"])
-    )
-    waiting = [*sorted(path.WAITING), path.PROPOSED, path.AGREED]
-    m.Referral.objects.bulk_create(
-        (
-            m.Referral(
-                structure=structure,
-                person_id=rng.choice(ids),
-                to_member=rng.choice(team),
-                reason="Orientation (benchmark)",
-                status=rng.choice(waiting),
-                created_by=rng.choice(team),
-                created_at=now - datetime.timedelta(days=40),
-                last_news_at=now - datetime.timedelta(hours=rng.randint(0, 30 * 24)),
-            )
-            for _ in range(sizes["referrals"])
-        ),
-        batch_size=2000,
-    )
-    follow_ups = create_follow_up_tasks(structure_id=structure.pk, now=now)
-    manual = max(0, sizes["tasks"] - follow_ups)
-    tasks = m.Task.objects.bulk_create(
-        (
-            m.Task(
-                structure=structure,
-                title=f"Tâche {i}",
-                person_id=rng.choice(ids) if i % 2 else None,
-                due_on=today + datetime.timedelta(days=rng.randint(-20, 40)),
-                created_by=rng.choice(team),
-            )
-            for i in range(manual)
-        ),
-        batch_size=2000,
-    )
-    through = m.Task.assignees.through
-    through.objects.bulk_create(
-        (through(task_id=task.pk, member_id=rng.choice(team).pk) for task in tasks),
-        batch_size=2000,
-    )
-    requests = persons // 25
-    m.CoordinationRequest.objects.bulk_create(
-        (
-            m.CoordinationRequest(
-                structure=structure,
-                concerns="registered",
-                person_id=rng.choice(ids),
-                source=rng.choice(["person", "relative", "professional"]),
-                channel=rng.choice(["phone", "desk", "email"]),
-                first_words="Demande (benchmark)",
-                urgency=rng.choice(["routine", "soon", "urgent"]),
-                received_at=now - datetime.timedelta(hours=rng.randint(1, 2000)),
-                received_by=rng.choice(team),
-                status="waiting" if i % 10 == 0 else "closed",
-                first_contact_at=None if i % 10 == 0 else now,
-            )
-            for i in range(requests)
-        ),
-        batch_size=2000,
-    )
+    work = coordination_work(structure, team, rng, **sizes, requests=persons // 25)
+    ids, follow_ups, requests = work["ids"], work["follow_ups"], work["requests"]
     meetings = persons * 3 // 250
     for i in range(meetings):
         starts = (

@@ -74,6 +74,19 @@ class Summary:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+def _summary(path: Path, manifest: dict[str, Any], start: float) -> Summary:
+    tables = manifest["tables"]
+    return Summary(
+        path=path,
+        tables=len(tables),
+        rows=sum(table["rows"] for table in tables.values()),
+        documents=len(manifest["documents"]),
+        bytes=path.stat().st_size,
+        seconds=time.perf_counter() - start,
+        manifest=manifest,
+    )
+
+
 # --- Keys and files ----------------------------------------------------------------------
 
 
@@ -373,15 +386,7 @@ def backup(output: Path | None = None, progress: Callable[[str], None] | None = 
         shutil.rmtree(work, ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
-    return Summary(
-        path=output,
-        tables=len(tables),
-        rows=sum(table["rows"] for table in tables.values()),
-        documents=len(manifest["documents"]),
-        bytes=output.stat().st_size,
-        seconds=time.perf_counter() - start,
-        manifest=manifest,
-    )
+    return _summary(output, manifest, start)
 
 
 def prune(folder: Path, days: int, newest: Path) -> list[Path]:
@@ -557,16 +562,7 @@ def restore(
             _restore_documents(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    tables = manifest["tables"]
-    return Summary(
-        path=source,
-        tables=len(tables),
-        rows=sum(table["rows"] for table in tables.values()),
-        documents=len(manifest["documents"]),
-        bytes=source.stat().st_size,
-        seconds=time.perf_counter() - start,
-        manifest=manifest,
-    )
+    return _summary(source, manifest, start)
 
 
 def _pg_restore(dump: Path) -> None:
