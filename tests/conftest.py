@@ -12,6 +12,7 @@ from maillage.core.models import Member, Structure, User
 from maillage.core.roles import Role, StructureKind
 from maillage.people.actions import do_register_person
 from maillage.people.models import Person
+from tests.record.files import remove_stored_documents
 
 
 def make_member(
@@ -71,21 +72,22 @@ def outsider(db) -> User:
     return User.objects.create_user(username="charlie", password="pw-charlie")
 
 
+# The identity of the tests' person (``person``), for tests that register her themselves.
+MARIE_DUPONT = {
+    "birth_name": "DUPONT",
+    "given_names": "Marie Louise",
+    "sex": "F",
+    "birth_year": 1985,
+    "birth_month": 3,
+    "birth_day": 12,
+    "phone": "06 12 34 56 78",
+    "languages": ["fr"],
+}
+
+
 @pytest.fixture
 def person(reception) -> Person:
-    return do_register_person(
-        reception,
-        {
-            "birth_name": "DUPONT",
-            "given_names": "Marie Louise",
-            "sex": "F",
-            "birth_year": 1985,
-            "birth_month": 3,
-            "birth_day": 12,
-            "phone": "06 12 34 56 78",
-            "languages": ["fr"],
-        },
-    )
+    return do_register_person(reception, dict(MARIE_DUPONT))
 
 
 @pytest.fixture
@@ -239,3 +241,10 @@ def book(reception):
         return actions.do_book_appointment(reception, booking)
 
     return _book
+
+
+@pytest.fixture
+def remove_stored_files(db):
+    """Use it (``pytestmark = pytest.mark.usefixtures(...)``) where a test stores files."""
+    yield
+    remove_stored_documents()

@@ -3,7 +3,12 @@ test_robustness.py, test_form_fuzz.py and a few of the apps' own)."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+
+import hypothesis
+from hypothesis import HealthCheck, settings
 
 MARKUP = "<script>alert(1)</script>"
 # Closes an attribute, then runs code in an element of its own.
@@ -113,3 +118,26 @@ def unescaped_markup(html: str) -> list[str]:
     that runs a script."""
     found = [m for m in ("<script>alert(1)", "<img src=x onerror=alert(1)>") if m in html]
     return found + [match.group(0) for match in _SCRIPT_LINK.finditer(html)]
+
+
+# --- For the API fuzzers (tests/api/test_api_fuzz.py, tests/fhir/test_fuzz.py) ----------
+
+
+def fuzzing(examples: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Hypothesis settings of the API fuzzers: ``examples`` generated cases, the same ones
+    at every run (no flaky failure); ``API_FUZZ_EXAMPLES`` and ``API_FUZZ_SEED`` ask for a
+    deeper or a different run."""
+    seed = os.environ.get("API_FUZZ_SEED")
+    config = settings(
+        max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", examples)),
+        derandomize=seed is None,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+    def apply(test: Callable[..., None]) -> Callable[..., None]:
+        test = config(test)
+        return hypothesis.seed(int(seed))(test) if seed is not None else test
+
+    return apply

@@ -8,11 +8,13 @@ record content writes one read event per section shown, like the journal does.
 """
 
 import datetime
+import re
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +24,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.params import P, PathEx
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from maillage.core import tokens
 from maillage.core.access import RecordAccess, get_record_for_member, has_record_access
 from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, ApiToken, Member
-from maillage.core.ratelimit import RateLimited, token_rate_limit_message
+from maillage.core.ratelimit import RateLimited, body_too_large_message, token_rate_limit_message
 from maillage.core.roles import Role, Section
 from maillage.lib import observations as obs
 from maillage.people.choices import LANGUAGES
@@ -122,6 +125,11 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = _error(request, 429, token_rate_limit_message())
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, body_too_large_message())
 
 
 @api.exception_handler(HttpError)
@@ -230,6 +238,21 @@ def _no_nul(value: str) -> str:
 
 
 NoNul = AfterValidator(_no_nul)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any, kind: str) -> Any:
+    """Dates and times as ISO 8601 text only (pydantic would also read a number as a Unix
+    time: ``end=0`` would be 1 January 1970)."""
+    if isinstance(value, datetime.date) or (isinstance(value, str) and ISO_DATE.match(value)):
+        return value
+    raise PydanticCustomError(kind, "not an ISO 8601 date")
+
+
+IsoDate = Annotated[datetime.date, BeforeValidator(partial(_iso_date, kind="date_parsing"))]
+IsoDateTime = Annotated[
+    datetime.datetime, BeforeValidator(partial(_iso_date, kind="datetime_parsing"))
+]
 Line = Annotated[str, StringConstraints(max_length=200, strip_whitespace=True), NoNul]
 Reason = Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True), NoNul]
 LongText = Annotated[str, StringConstraints(max_length=50000, strip_whitespace=True), NoNul]
@@ -265,7 +288,7 @@ class EncounterIn(Strict):
     type: Literal["encounter"]
     kind: EncounterKind
     section: Section
-    occurred_at: datetime.datetime = Field(
+    occurred_at: IsoDateTime = Field(
         description="When it happened; without a time zone, Paris time is assumed."
     )
     duration_minutes: Annotated[int, Field(ge=1, le=1440)] | None = None
@@ -294,8 +317,8 @@ class TimelineQuery(Schema):
         description="A kind of entry (note, observation…) or a type of encounter.",
     )
     author: Id | None = Field(None, description="A member who wrote or took part.")
-    start: datetime.date | None = None
-    end: datetime.date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
     page: int = Field(1, ge=1, le=100_000)
     page_size: int = Field(25, ge=1, le=MAX_PAGE_SIZE)
 
@@ -383,7 +406,9 @@ class ErrorOut(Schema):
     detail: str
 
 
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# Every answer but success: 400 for a body that is not JSON, 413 for one too large, 429
+# after too many wrong tokens.
+ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 413, 422, 429), ErrorOut)
 
 
 # --- Helpers -----------------------------------------------------------------------------

@@ -14,9 +14,12 @@ from maillage.agenda import actions, reminders
 from maillage.agenda.models import Appointment
 from maillage.coordination.models import Task
 from maillage.core import sms
+from maillage.core.access import record_access
 from maillage.core.models import AccessEvent
+from maillage.core.roles import Section
 from maillage.lib import appointments as flow
 from maillage.people.models import Person
+from maillage.record import actions as record_actions
 from tests.agenda.conftest import at
 from tests.conftest import client_for
 from tests.people.helpers import input_value
@@ -236,3 +239,19 @@ def test_the_page_says_what_became_of_the_reminders(as_reception, book, doctor, 
     text = page(as_reception, appointment).content.decode()
     assert "la personne ne souhaite pas de rappel" in text
     assert "pour l&#x27;horaire précédent" in text or "pour l'horaire précédent" in text
+
+
+def test_the_first_entry_written_from_an_appointment_stays_linked(book, doctor, person):
+    """Two encounters written at once from one appointment: each request holds its own
+    copy of the appointment, read before either wrote; the first link is kept."""
+    appointment = book([doctor], at(1, 9), person=person)
+    access = record_access(doctor, person)
+    first, second = (
+        record_actions.do_add_note(access, section=Section.CLINICAL, text=text)
+        for text in ("Première", "Seconde")
+    )
+    mine, theirs = (Appointment.objects.get(pk=appointment.pk) for _ in range(2))
+    actions.do_link_entry(mine, first.pk)
+    actions.do_link_entry(theirs, second.pk)
+    assert theirs.entry_id == first.pk
+    assert Appointment.objects.get(pk=appointment.pk).entry_id == first.pk

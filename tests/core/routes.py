@@ -65,6 +65,7 @@ PLACEHOLDERS: dict[str, object] = {
     "resource_type": "Condition",
     "job_id": "00000000-0000-0000-0000-000000000000",
     "file_name": "Patient.ndjson",
+    "path": "Patient/1/nothing",
     # The sign-in pages' links (e-mail confirmation, password reset).
     "key": "no-such-key",
     "uidb36": "0",

@@ -82,10 +82,9 @@ from maillage.fhir.registry import REGISTRY
 from maillage.people.actions import do_add_relation, do_mark_arrived, do_register_person
 from maillage.people.models import Person
 from maillage.record import actions as record_actions
-from maillage.record.models import Document
 from maillage.rights import actions as rights_actions
 from maillage.rights.models import RightKind, RightStatus
-from tests.conftest import make_member, national_catalogue
+from tests.conftest import MARIE_DUPONT, make_member, national_catalogue
 from tests.core.routes import (
     OWN_SPACE_PREFIXES,
     PUBLIC_PREFIXES,
@@ -95,7 +94,7 @@ from tests.core.routes import (
     parameters,
     url_values,
 )
-from tests.record.files import tiny_pdf
+from tests.record.files import remove_stored_documents, tiny_pdf
 
 S = Section
 CENTRE, OTHER = "centre", "other"
@@ -209,18 +208,11 @@ def build_world() -> World:
     person = do_register_person(
         m["reception"],
         {
-            "birth_name": "DUPONT",
-            "given_names": "Marie Louise",
+            **MARIE_DUPONT,
             # The name the person uses: shown wherever the person is named.
             "used_name": mark(
                 "IDENTITE", "", ("people:detail", "reception"), ("portal:home", "person_user")
             ),
-            "sex": "F",
-            "birth_year": 1985,
-            "birth_month": 3,
-            "birth_day": 12,
-            "phone": "06 12 34 56 78",
-            "languages": ["fr"],
         },
     )
     person.user = person_user
@@ -806,9 +798,7 @@ def world(django_db_setup, django_db_blocker):
             }
             yield built
         finally:
-            for document in Document.objects.all():
-                if document.file.name:
-                    document.file.storage.delete(document.file.name)
+            remove_stored_documents()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 

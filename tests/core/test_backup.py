@@ -29,7 +29,7 @@ from maillage.lib.sealed import SealedReader
 from maillage.people.actions import do_add_relation
 from maillage.record import actions as record_actions
 from maillage.record.models import Document
-from tests.record.files import tiny_pdf
+from tests.record.files import add_pdf, tiny_pdf
 
 KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
 OTHER_KEY = base64.urlsafe_b64encode(bytes(32)).decode()
@@ -52,15 +52,7 @@ def place(tmp_path, settings, monkeypatch):
 def records(transactional_db, place, doctor, reception, person):
     access = record_access(doctor, person)
     record_actions.do_add_note(access, section=Section.CLINICAL, text="Note : « tension » ✓")
-    record_actions.do_add_document(
-        access,
-        section=Section.CLINICAL,
-        doc_type="lab_result",
-        title="Bilan",
-        content=tiny_pdf(),
-        original_name="bilan.pdf",
-        content_type="application/pdf",
-    )
+    add_pdf(access)
     do_add_relation(reception, person, {"kind": "friend", "name": "Ami", "team_may_contact": True})
     return person
 

@@ -13,22 +13,15 @@ from maillage.core.access import record_access
 from maillage.core.models import AccessEvent
 from maillage.core.roles import Section
 from maillage.record import actions
-from maillage.record.models import Document, Entry
+from maillage.record.models import Entry
 from tests.fhir.conftest import assert_outcome, fhir_reads, valid
-from tests.record.files import tiny_pdf
+from tests.record.files import add_pdf, tiny_pdf
+
+pytestmark = pytest.mark.usefixtures("remove_stored_files")
 
 A = AccessEvent.Action
 SECTION_SYSTEM = "urn:maillage:codesystem:record-section"
 LOINC = "http://loinc.org"
-
-
-@pytest.fixture(autouse=True)
-def _remove_stored_files(db):
-    """Stored files outlive the test database: remove the ones this test wrote."""
-    yield
-    for document in Document.objects.all():
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
 
 
 @pytest.fixture
@@ -47,15 +40,7 @@ def entries(doctor, social_worker, person):
         ),
     )
     in_encounter = encounter.children.get()
-    document = actions.do_add_document(
-        access,
-        section=Section.CLINICAL,
-        doc_type="lab_result",
-        title="Bilan sanguin",
-        content=tiny_pdf(),
-        original_name="bilan.pdf",
-        content_type="application/pdf",
-    )
+    document = add_pdf(access, title="Bilan sanguin")
     social = actions.do_add_note(
         record_access(social_worker, person), section=Section.SOCIAL, text="Dossier CSS."
     )
@@ -98,7 +83,7 @@ def test_note_and_document_read(fhir_doctor, doctor, person, entries):
 
     document = fhir_doctor.read(f"DocumentReference/{entries['document'].pk}")
     attachment = document["content"][0]["attachment"]
-    assert attachment["title"] == "bilan.pdf"
+    assert attachment["title"] == "bilan-sanguin.pdf"
     assert attachment["contentType"] == "application/pdf"
     assert attachment["size"] == len(tiny_pdf())
     assert attachment["url"] == (

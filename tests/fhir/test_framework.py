@@ -140,6 +140,10 @@ HOSTILE = [
     "Patient/abc",
     "ge",
     "eq2020-02-30",
+    "0001",
+    "9999",
+    "0001-01-01T00:00:00+14:00",  # no UTC time (year 0)
+    "9999-12-31T23:59:00-12:00",  # no UTC time (year 10000)
     "2020-01-01T25:00",
     "|",
     "||",
@@ -191,6 +195,7 @@ def test_no_body_makes_a_5xx(fhir_doctor, person):
             {"patient": {"reference": f"Patient/{person.pk}"}},
             {"status": "nonsense", "id": "1"},
             {"extension": [{"url": "http://x"}]},
+            {"_status": "3", "_gender": "[1]"},  # fhir.resources raised AttributeError
         )
     ]
     for body in bodies:

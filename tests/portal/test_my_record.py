@@ -12,7 +12,7 @@ from maillage.core.access import record_access
 from maillage.core.models import AccessEvent
 from maillage.core.roles import Section
 from maillage.record import actions
-from tests.record.files import tiny_pdf
+from tests.record.files import add_pdf
 
 
 @pytest.fixture
@@ -48,15 +48,7 @@ def test_the_person_reads_their_record_but_not_about_a_third_party(
 
 
 def test_the_person_downloads_their_document_and_it_is_logged(as_person, person, gp_access):
-    document = actions.do_add_document(
-        gp_access,
-        section=Section.CLINICAL,
-        doc_type="letter",
-        title="Compte rendu",
-        content=tiny_pdf(),
-        original_name="cr.pdf",
-        content_type="application/pdf",
-    )
+    document = add_pdf(gp_access, title="Compte rendu", doc_type="letter")
     response = as_person.get(reverse("portal:document_download", args=[document.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -70,26 +62,11 @@ def test_the_person_downloads_their_document_and_it_is_logged(as_person, person,
 def test_a_document_about_a_third_party_or_someone_else_is_404(
     as_person, person, gp_access, doctor, make_person
 ):
-    hidden = actions.do_add_document(
-        gp_access,
-        section=Section.CLINICAL,
-        doc_type="letter",
-        title="Courrier du fils",
-        content=tiny_pdf(),
-        original_name="fils.pdf",
-        content_type="application/pdf",
-        concerns_third_party=True,
+    hidden = add_pdf(
+        gp_access, title="Courrier du fils", doc_type="letter", concerns_third_party=True
     )
     other = make_person(birth_name="AUTRE")
-    theirs = actions.do_add_document(
-        record_access(doctor, other),
-        section=Section.CLINICAL,
-        doc_type="letter",
-        title="Autre",
-        content=tiny_pdf(),
-        original_name="autre.pdf",
-        content_type="application/pdf",
-    )
+    theirs = add_pdf(record_access(doctor, other), title="Autre", doc_type="letter")
     for entry in (hidden, theirs):
         assert (
             as_person.get(reverse("portal:document_download", args=[entry.pk])).status_code == 404

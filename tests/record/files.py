@@ -6,6 +6,11 @@ import io
 import struct
 import zipfile
 import zlib
+from typing import Any
+
+from maillage.core.roles import Section
+from maillage.record.actions import do_add_document
+from maillage.record.models import Document
 
 
 def tiny_pdf(text: str = "Compte rendu") -> bytes:
@@ -61,16 +66,21 @@ def tiny_exe() -> bytes:
 
 
 def tiny_docx() -> bytes:
-    """A minimal Word document (OOXML)."""
+    """A minimal Word document (OOXML), the same bytes at every call.
+
+    The members carry a fixed date: test ids are built from these bytes, and the
+    parallel workers must collect the same ids.
+    """
+    members = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships/>',
+        "word/document.xml": '<?xml version="1.0"?><w:document/>',
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"/>',
-        )
-        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
-        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document/>')
+        for name, text in members.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
@@ -78,3 +88,24 @@ def tiny_heif() -> bytes:
     """The start of a HEIF image whose brand filetype does not know (mif1 only)."""
     ftyp = b"ftyp" + b"mif1" + b"\x00\x00\x00\x00" + b"mif1" + b"miaf"
     return struct.pack(">I", len(ftyp) + 4) + ftyp + b"\x00" * 32
+
+
+def add_pdf(access: Any, title: str = "Bilan", doc_type: str = "lab_result", **extra: Any) -> Any:
+    """A one-page PDF added to the clinical part of the record ``access`` opens."""
+    return do_add_document(
+        access,
+        section=Section.CLINICAL,
+        doc_type=doc_type,
+        title=title,
+        content=tiny_pdf(),
+        original_name=f"{title.lower().replace(' ', '-')}.pdf",
+        content_type="application/pdf",
+        **extra,
+    )
+
+
+def remove_stored_documents() -> None:
+    """Stored files outlive the test database: remove the ones the test wrote."""
+    for document in Document.objects.all():
+        if document.file.name:
+            document.file.storage.delete(document.file.name)

@@ -461,10 +461,15 @@ def do_attach_person(author: Member, appointment: Appointment, person: Person) -
 
 @transaction.atomic
 def do_link_entry(appointment: Appointment, entry_id: int) -> None:
-    """The journal entry written from the appointment (the first one counts)."""
-    if appointment.entry_id is None:
+    """The journal entry written from the appointment (the first one counts, even when
+    two are written at once: the row is updated only while it has none)."""
+    linked = Appointment.objects.filter(pk=appointment.pk, entry__isnull=True).update(
+        entry_id=entry_id
+    )
+    if linked:
         appointment.entry_id = entry_id
-        appointment.save(update_fields=["entry"])
+    else:
+        appointment.refresh_from_db(fields=["entry"])
 
 
 # --- The person's choice of reminders ---------------------------------------------------

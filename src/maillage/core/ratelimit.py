@@ -18,6 +18,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
@@ -97,3 +98,11 @@ def token_rate_limit_message() -> str:
     return _(
         "Too many attempts with an invalid token from this address: try again in a few minutes."
     )
+
+
+def body_too_large_message() -> str:
+    """Why a request body is refused (the API's and the FHIR interface's 413): larger than
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+    return _("The request is too large (at most %(size)s MB).") % {
+        "size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20
+    }

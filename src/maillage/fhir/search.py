@@ -160,12 +160,16 @@ def parse_date(raw: str, name: str) -> DateRange:
             end = start + (
                 datetime.timedelta(seconds=1) if parts["second"] else datetime.timedelta(minutes=1)
             )
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=zone)
+        # Times are compared in UTC: a bound with no UTC time (the first hours of year 1
+        # east of Greenwich, the last ones of 9999 west of it) is out of range.
+        start.astimezone(datetime.UTC)
+        end.astimezone(datetime.UTC)
     except (ValueError, OverflowError):
         raise fail(
             400, "value", _("“%(value)s” is not a real date.") % {"value": raw}, name
         ) from None
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=zone)
     return DateRange(prefix, start, end)
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from maillage.fhir import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("Patient/<str:resource_id>/$everything", views.everything_endpoint, name="everything"),
     path("<str:resource_type>/_search", views.search_endpoint, name="search"),
     path("<str:resource_type>/<str:resource_id>", views.instance_endpoint, name="instance"),
+    # Last: an id holding a slash, an unknown operation… answer in FHIR, not in HTML.
+    re_path(r"^(?P<path>.*)$", views.unknown_endpoint, name="unknown"),
 ]

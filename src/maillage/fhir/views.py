@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from maillage.core.access import can
 from maillage.core.audit import log_person_reads
 from maillage.core.models import AccessEvent, Member
+from maillage.core.ratelimit import body_too_large_message
 from maillage.fhir import capability, export, kept, tasks
 from maillage.fhir.caller import EXPORT, READ, WRITE, Caller, authenticate
 from maillage.fhir.errors import FhirError, Issue, fail, outcome
@@ -45,7 +46,6 @@ from maillage.fhir.search import ID_RE, SearchRequest, parse_search
 logger = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
-MAX_BODY = 5 * 1024 * 1024
 ACCEPTED_FORMATS = {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 AUDIT_REASON = "fhir"
 
@@ -94,6 +94,12 @@ def fhir_endpoint(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
             return error_response(fail(404, "not-found", _("Not found.")))
         except PermissionDenied:
             return error_response(fail(403, "forbidden", _("You may not do this.")))
+        except RequestDataTooBig:
+            return error_response(fail(413, "too-costly", body_too_large_message()))
+        except TooManyFieldsSent:
+            return error_response(
+                fail(400, "too-costly", _("The request has too many parameters."))
+            )
 
     return csrf_exempt(never_cache(wrapped))
 
@@ -287,6 +293,9 @@ def search_bundle(
     return bundle
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _query_items(request: HttpRequest) -> list[tuple[str, str]]:
     source = request.POST if request.method == "POST" else request.GET
     return [(key, value) for key in source for value in source.getlist(key)]
@@ -303,8 +312,6 @@ def parse_body(request: HttpRequest, rt: ResourceType) -> dict[str, Any]:
             "not-supported",
             _("Send the resource as JSON (Content-Type: application/fhir+json)."),
         )
-    if len(request.body) > MAX_BODY:
-        raise fail(413, "too-costly", _("The resource is too large (at most 5 MB)."))
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
@@ -356,8 +363,14 @@ def validate(data: dict[str, Any]) -> None:
             for err in exc.errors()[:20]
         ]
         raise FhirError(400, issues) from None
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise fail(400, "value", str(exc)[:300]) from None
+    except (TypeError, AttributeError):
+        # fhir.resources' own validators fail this way on some malformed elements: an
+        # element's extension ("_gender") given as text that holds a number or a list.
+        raise fail(
+            400, "structure", _("The resource does not follow the structure of FHIR R4.")
+        ) from None
 
 
 def _written_response(
@@ -439,6 +452,12 @@ def search_endpoint(request: HttpRequest, resource_type: str) -> HttpResponse:
     caller = authenticate(request)
     if request.method != "POST":
         raise fail(405, "not-supported", _("Use POST with the parameters as a form."))
+    if request.content_type not in FORMS and request.body:
+        raise fail(
+            415,
+            "not-supported",
+            _("Send the parameters as a form (application/x-www-form-urlencoded)."),
+        )
     return respond(
         search_bundle(request, caller, rt, _query_items(request)), pretty=_pretty(request)
     )
@@ -455,6 +474,16 @@ def instance_endpoint(request: HttpRequest, resource_type: str, resource_id: str
     if request.method == "DELETE":
         raise fail(405, "not-supported", _("Nothing is deleted from a record: correct it instead."))
     raise fail(405, "not-supported", _("Use GET to read or PUT to update."))
+
+
+@fhir_endpoint
+def unknown_endpoint(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other path under the base: a FHIR answer too, never the site's HTML page."""
+    raise fail(
+        404,
+        "not-supported",
+        _("Nothing is served at this address: see the CapabilityStatement (metadata)."),
+    )
 
 
 @fhir_endpoint
