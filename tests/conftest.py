@@ -248,3 +248,15 @@ def remove_stored_files(db):
     """Use it (``pytestmark = pytest.mark.usefixtures(...)``) where a test stores files."""
     yield
     remove_stored_documents()
+
+
+@pytest.fixture
+def reports_replica(settings):
+    """Reports read through the replica's connection ("reports"): in production a copy of
+    the database a few seconds behind, here the test database itself. Only a transactional
+    test (``django_db(transaction=True, databases=["default", "reports"])``) sees on it
+    the rows it wrote."""
+    from django.db import connections
+
+    settings.REPORTS_DATABASE = "reports"
+    return connections["reports"]

@@ -31,3 +31,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 # (or xdist workers) never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"tests-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# The replica reports may read (MAILLAGE_REPORTS_DATABASE_URL): here the test database
+# itself. Reports read "default" unless a test turns the replica on (the reports_replica
+# fixture, in a transactional test: the replica's connection sees committed rows only).
+DATABASES.pop("reports", None)  # noqa: F405
+DATABASES["reports"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPORTS_DATABASE = "default"

@@ -195,6 +195,20 @@ else:
             },
         }
     }
+# Reports and indicators may be read from a read-only replica of the database (a network,
+# docs/deploiement.md): everything else, and every write, stays on "default".
+REPORTS_DATABASE_URL = envstr("MAILLAGE_REPORTS_DATABASE_URL")
+REPORTS_DATABASE = "default"
+if REPORTS_DATABASE_URL:
+    try:
+        DATABASES["reports"] = dj_database_url.parse(REPORTS_DATABASE_URL, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"MAILLAGE_REPORTS_DATABASE_URL cannot be understood: {exc}"
+        ) from None
+    # Tests have no replication: the replica is the test database itself.
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+    REPORTS_DATABASE = "reports"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -11,6 +11,7 @@ import zlib
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -729,6 +730,22 @@ def test_the_report_counts_whether_persons_took_part(
     with django_assert_max_num_queries(12):
         again = as_coordinator.get(url("meeting_report"))
     assert again.context["total"].meetings == 9
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "reports"])
+def test_a_network_reads_the_report_on_its_replica(
+    as_coordinator, coordinator, person, reports_replica
+):
+    meeting = plan(coordinator, MeetingKind.SYNTHESIS, days=-3)
+    situation(coordinator, meeting, person)
+    actions.do_set_status(coordinator, meeting, MeetingStatus.HELD)
+    with CaptureQueriesContext(reports_replica) as replica:
+        response = as_coordinator.get(url("meeting_report"))
+    assert response.context["total"].meetings == 1
+    assert response.context["total"].situations == 1
+    report_tables = ("coordination_meeting", "coordination_agendaitem")
+    on_replica = [q["sql"] for q in replica.captured_queries]
+    assert any(table in sql for sql in on_replica for table in report_tables)
 
 
 # --- Today's meetings for the team home ------------------------------------------------------

@@ -41,7 +41,7 @@ def test_a_late_worker(client):
 
 
 def test_the_database_away(client, monkeypatch):
-    monkeypatch.setattr(health, "check_database", lambda: "unavailable")
+    monkeypatch.setattr(health, "check_database", lambda alias="default": "unavailable")
     response = client.get("/sante/")
     assert response.status_code == 503
     assert response.json()["database"] == "unavailable"
@@ -56,8 +56,24 @@ def test_the_database_check_catches_errors(monkeypatch):
         def __exit__(self, *args):
             return False
 
-    monkeypatch.setattr(health.connection, "cursor", lambda: Cursor())
+    monkeypatch.setattr(health.connections["default"], "cursor", lambda: Cursor())
     assert health.check_database() == "unavailable"
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "reports"])
+def test_the_replica_of_reports_is_checked_when_there_is_one(client, reports_replica, monkeypatch):
+    call_command("worker", "--once", stdout=io.StringIO())
+    fine = {"status": "ok", "database": "ok", "worker": "ok", "reports": "ok"}
+    assert client.get("/sante/").json() == fine
+    real = health.check_database
+    monkeypatch.setattr(
+        health,
+        "check_database",
+        lambda alias="default": "unavailable" if alias == "reports" else real(alias),
+    )
+    response = client.get("/sante/")
+    assert response.status_code == 503
+    assert response.json() == {**fine, "status": "degraded", "reports": "unavailable"}
 
 
 def test_only_get(client):

@@ -4,7 +4,11 @@ renewals on time against lapses, potential non-take-up; counts below 5 masked.""
 from __future__ import annotations
 
 import datetime
+import logging
 
+import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,7 +48,7 @@ def granted(social_worker, person, code, waited_days):
     )
 
 
-def test_counts_medians_and_masking(social_worker, make_person):
+def test_counts_medians_and_masking(social_worker, make_person, as_social):
     people = persons(make_person, 6)
     for index, person in enumerate(people):
         granted(social_worker, person, "css", waited_days=10 * (index + 1))
@@ -59,6 +63,8 @@ def test_counts_medians_and_masking(social_worker, make_person):
     assert found.decisions == 8
     # 5, 5, 10, 20, 30, 40, 50 and 60 days: the median of eight is (20 + 30) / 2.
     assert found.median_days == 25.0
+    page = as_social.get(URL).content.decode()
+    assert "<strong>25 jours</strong>" in page
 
 
 def test_renewals_on_time_and_lapses(social_worker, make_person):
@@ -148,3 +154,40 @@ def test_the_page_and_who_may_read_it(
     assert as_social.get(URL, {"du": "demain"}).status_code == 400
     for client in (as_reception, as_other, as_outsider, as_person):
         assert client.get(URL).status_code in {302, 404}
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "reports"])
+def test_a_network_reads_the_indicators_on_its_replica(
+    social_worker, make_person, as_social, reports_replica
+):
+    for person in persons(make_person, 5):
+        granted(social_worker, person, "css", waited_days=10)
+    period = (social_worker.structure_id, TODAY - datetime.timedelta(days=30), TODAY)
+    with (
+        CaptureQueriesContext(connection) as primary,
+        CaptureQueriesContext(reports_replica) as replica,
+    ):
+        found = indicators.compute(*period)
+    assert found.opened_total == 5 and found.median_days == 10
+    assert replica.captured_queries and not primary.captured_queries
+    with CaptureQueriesContext(reports_replica) as replica:
+        page = as_social.get(URL)
+    assert page.status_code == 200 and page.context["found"].opened_total == 5
+    assert replica.captured_queries
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "reports"])
+def test_when_the_replica_does_not_answer_the_database_does(
+    social_worker, make_person, as_social, reports_replica, monkeypatch, caplog
+):
+    for person in persons(make_person, 5):
+        granted(social_worker, person, "css", waited_days=10)
+
+    def away():
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(reports_replica, "cursor", away)
+    with caplog.at_level(logging.WARNING, logger="maillage.core.reports"):
+        page = as_social.get(URL)
+    assert page.status_code == 200 and page.context["found"].opened_total == 5
+    assert "reports: the replica does not answer (OperationalError)" in caplog.text

@@ -1,7 +1,8 @@
 """``/sante/``: is the service fine? For a supervision tool or nginx, without signing in.
 
-Answers 200 when the database answers and the worker (``maillage worker``) came back in
-time, 503 otherwise, with a small JSON body that says which part is wrong. It says
+Answers 200 when the database answers (and the replica reports read, when the server has
+one) and the worker (``maillage worker``) came back in time, 503 otherwise, with a small
+JSON body that says which part is wrong. It says
 nothing about anyone: no count, no name, no version.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, connection
+from django.conf import settings
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -21,13 +23,13 @@ logger = logging.getLogger(__name__)
 WORKER = "worker"
 
 
-def check_database() -> str:
+def check_database(alias: str = "default") -> str:
     try:
-        with connection.cursor() as cursor:
+        with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
-        logger.error("health: database unavailable (%s)", type(exc).__name__)
+        logger.error("health: database %s unavailable (%s)", alias, type(exc).__name__)
         return "unavailable"
     return "ok"
 
@@ -44,6 +46,9 @@ def check_worker() -> str:
 def health(request: HttpRequest) -> JsonResponse:
     database = check_database()
     worker = check_worker() if database == "ok" else "unknown"
-    fine = database == "ok" and worker == "ok"
-    body = {"status": "ok" if fine else "degraded", "database": database, "worker": worker}
+    parts = {"database": database, "worker": worker}
+    if settings.REPORTS_DATABASE != "default":
+        parts["reports"] = check_database(settings.REPORTS_DATABASE)
+    fine = all(state == "ok" for state in parts.values())
+    body = {"status": "ok" if fine else "degraded", **parts}
     return JsonResponse(body, status=200 if fine else 503)

@@ -5,7 +5,8 @@ person's latest estimate). Counts below ``SMALL_COUNT`` are masked (``None``): w
 people, a figure could point at someone.
 
 Each figure is computed by the database (grouped counts) except the medians, read as
-one column of durations."""
+one column of durations. Every query goes to ``settings.REPORTS_DATABASE``: a read-only
+replica when the server has one (``MAILLAGE_REPORTS_DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, OuterRef, Subquery
 
+from maillage.core.reports import reporting
 from maillage.rights.models import (
     DECIDED,
     Application,
@@ -49,23 +51,36 @@ class Indicators:
     non_take_up: list[tuple[str, int | None]] = field(default_factory=list)
     estimated_persons: int | None = None
 
+    @property
+    def median_whole_days(self) -> int | None:
+        """The median rounded to a whole number of days (what the page says)."""
+        return None if self.median_days is None else round(self.median_days)
+
 
 def _opened(structure_id: int, start: datetime.date, end: datetime.date) -> Counter[int]:
     """Rights that became open in the period: granted applications, and rights recorded
     as open that started then."""
-    granted = Application.objects.filter(
-        person__structure_id=structure_id,
-        status="granted",
-        decided_on__gte=start,
-        decided_on__lte=end,
-    ).values_list("kind_id", flat=True)
-    recorded = PersonRight.objects.filter(
-        person__structure_id=structure_id,
-        starts_on__gte=start,
-        starts_on__lte=end,
-        changes__what=What.CREATED,
-        changes__status="open",
-    ).values_list("kind_id", flat=True)
+    granted = (
+        reporting(Application)
+        .filter(
+            person__structure_id=structure_id,
+            status="granted",
+            decided_on__gte=start,
+            decided_on__lte=end,
+        )
+        .values_list("kind_id", flat=True)
+    )
+    recorded = (
+        reporting(PersonRight)
+        .filter(
+            person__structure_id=structure_id,
+            starts_on__gte=start,
+            starts_on__lte=end,
+            changes__what=What.CREATED,
+            changes__status="open",
+        )
+        .values_list("kind_id", flat=True)
+    )
     counts: Counter[int] = Counter(granted)
     counts.update(recorded)
     return counts
@@ -74,7 +89,7 @@ def _opened(structure_id: int, start: datetime.date, end: datetime.date) -> Coun
 def compute(structure_id: int, start: datetime.date, end: datetime.date) -> Indicators:
     result = Indicators(start=start, end=end)
     opened = _opened(structure_id, start, end)
-    kinds = {k.pk: k for k in RightKind.objects.filter(pk__in=opened)}
+    kinds = {k.pk: k for k in reporting(RightKind).filter(pk__in=opened)}
     result.opened = sorted(
         ((kinds[pk], masked(n)) for pk, n in opened.items()),
         key=lambda pair: pair[0].display,
@@ -84,12 +99,14 @@ def compute(structure_id: int, start: datetime.date, end: datetime.date) -> Indi
     # From the submission (the start, when it was not recorded) to the decision.
     durations = [
         (decided - (submitted or started)).days
-        for started, submitted, decided in Application.objects.filter(
+        for started, submitted, decided in reporting(Application)
+        .filter(
             person__structure_id=structure_id,
             status__in=DECIDED,
             decided_on__gte=start,
             decided_on__lte=end,
-        ).values_list("opened_on", "submitted_on", "decided_on")
+        )
+        .values_list("opened_on", "submitted_on", "decided_on")
         if decided is not None
     ]
     result.decisions = masked(len(durations))
@@ -97,7 +114,8 @@ def compute(structure_id: int, start: datetime.date, end: datetime.date) -> Indi
         result.median_days = statistics.median(durations)
 
     changes = (
-        RightChange.objects.filter(
+        reporting(RightChange)
+        .filter(
             right__person__structure_id=structure_id,
             at__date__gte=start,
             at__date__lte=end,
@@ -121,12 +139,14 @@ def _non_take_up(
     """From each person's latest estimate made by ``end``: how many persons a right is
     likely for and who do not hold it (nor asked for it)."""
     latest = (
-        RightsEstimate.objects.filter(person_id=OuterRef("person_id"), created_at__date__lte=end)
+        reporting(RightsEstimate)
+        .filter(person_id=OuterRef("person_id"), created_at__date__lte=end)
         .order_by("-created_at", "-pk")
         .values("pk")[:1]
     )
     estimates = (
-        RightsEstimate.objects.filter(person__structure_id=structure_id, created_at__date__lte=end)
+        reporting(RightsEstimate)
+        .filter(person__structure_id=structure_id, created_at__date__lte=end)
         .annotate(latest=Subquery(latest))
         .filter(pk=F("latest"))
         .values_list("person_id", "lines")
@@ -136,9 +156,11 @@ def _non_take_up(
     persons = 0
     rows = list(estimates.iterator(chunk_size=2000))
     for person_ids in _chunks([p for p, _l in rows], 2000):
-        for person_id, code in PersonRight.objects.filter(
-            person_id__in=person_ids, status__in=CLAIMED
-        ).values_list("person_id", "kind__code"):
+        for person_id, code in (
+            reporting(PersonRight)
+            .filter(person_id__in=person_ids, status__in=CLAIMED)
+            .values_list("person_id", "kind__code")
+        ):
             held.setdefault(person_id, set()).add(code)
     for person_id, lines in rows:
         persons += 1

@@ -21,6 +21,7 @@ from maillage.coordination.models import (
 )
 from maillage.core.access import RecordAccess, can, record_access
 from maillage.core.models import Member
+from maillage.core.reports import reporting
 from maillage.core.roles import Section
 from maillage.people.models import Person
 
@@ -185,12 +186,13 @@ class ReportRow:
 def report(member: Member, start: datetime.date, end: datetime.date) -> list[ReportRow]:
     """By type, for the meetings held from ``start`` to ``end`` (both included): how many,
     how many situations discussed, in how many the person was invited, was present. Two
-    aggregate queries whatever the number of meetings."""
+    aggregate queries whatever the number of meetings, on ``settings.REPORTS_DATABASE`` (a
+    read-only replica when the server has one)."""
     if not can(member, "view_coordination_report", member.structure):
         return []
     since, _next = day_bounds(start)
     _last, until = day_bounds(end)
-    held = Meeting.objects.filter(
+    held = reporting(Meeting).filter(
         structure_id=member.structure_id,
         status=MeetingStatus.HELD,
         starts_at__gte=since,
@@ -204,7 +206,8 @@ def report(member: Member, start: datetime.date, end: datetime.date) -> list[Rep
         meeting=OuterRef("meeting"), kind=AttendeeKind.PERSON, person=OuterRef("person")
     )
     items = (
-        AgendaItem.objects.filter(meeting__in=held, person__isnull=False)
+        reporting(AgendaItem)
+        .filter(meeting__in=held, person__isnull=False)
         .annotate(
             was_invited=Exists(person_as.filter(invited=True)),
             was_present=Exists(person_as.filter(present=True)),

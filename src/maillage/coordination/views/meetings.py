@@ -55,6 +55,7 @@ from maillage.core.access import can, persons_with_section, record_access
 from maillage.core.audit import log_event, log_reads
 from maillage.core.models import AccessEvent, Member
 from maillage.core.pdf import build_pdf, pdf_text
+from maillage.core.reports import computed
 from maillage.core.roles import Section
 from maillage.people.models import Person
 from maillage.people.queries import search_persons
@@ -188,7 +189,9 @@ def meeting_report(request: HttpRequest) -> HttpResponse:
     rows: list[queries.ReportRow] = []
     total = None
     if form.is_valid():
-        rows = queries.report(member, form.cleaned_data["start"], form.cleaned_data["end"])
+        rows = computed(
+            queries.report, member, form.cleaned_data["start"], form.cleaned_data["end"]
+        )
         total = queries.report_total(rows)
     return render(
         request,

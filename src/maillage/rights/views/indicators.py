@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.reports import computed
 from maillage.people.views import member_who_may
 from maillage.rights import indicators as ind
 from maillage.rights.estimate_forms import NotFuture
@@ -45,7 +46,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
             status = 400
     else:
         form = PeriodForm(initial={"du": start, "au": end})
-    found = ind.compute(member.structure_id, start, end)
+    found = computed(ind.compute, member.structure_id, start, end)
     return render(
         request,
         "rights/indicators.html",
