@@ -174,12 +174,17 @@ TEMPLATES = [
     },
 ]
 
+
+def database_from_url(name: str, url: str) -> dict[str, Any]:
+    try:
+        return dict(dj_database_url.parse(url, conn_max_age=60))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} cannot be understood: {exc}") from None
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL cannot be understood: {exc}") from None
+    DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
 else:
     DATABASES = {
         "default": {
@@ -200,14 +205,7 @@ else:
 REPORTS_DATABASE_URL = envstr("MAILLAGE_REPORTS_DATABASE_URL")
 REPORTS_DATABASE = "default"
 if REPORTS_DATABASE_URL:
-    try:
-        DATABASES["reports"] = dj_database_url.parse(REPORTS_DATABASE_URL, conn_max_age=60)
-    except ValueError as exc:
-        raise ImproperlyConfigured(
-            f"MAILLAGE_REPORTS_DATABASE_URL cannot be understood: {exc}"
-        ) from None
-    # Tests have no replication: the replica is the test database itself.
-    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["reports"] = database_from_url("MAILLAGE_REPORTS_DATABASE_URL", REPORTS_DATABASE_URL)
     REPORTS_DATABASE = "reports"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -66,11 +66,8 @@ def tiny_exe() -> bytes:
 
 
 def tiny_docx() -> bytes:
-    """A minimal Word document (OOXML), the same bytes at every call.
-
-    The members carry a fixed date: test ids are built from these bytes, and the
-    parallel workers must collect the same ids.
-    """
+    """A minimal Word document (OOXML), the same bytes at every call: its members carry
+    a fixed date, not the time of the call."""
     members = {
         "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.'
         'openxmlformats.org/package/2006/content-types"/>',
